@@ -1,0 +1,1 @@
+"""Multi-objective Bayesian optimization in a graph-VAE latent space."""

@@ -1,0 +1,155 @@
+"""The search-space interface every space implements.
+
+A space knows its architectures in three forms:
+
+* the *architecture* object (hashable, space specific),
+* its *string* form (what tables, history files and users read),
+* its *graph* form: an op-on-node DAG in topological order (:class:`ArchGraph`),
+  which is what the graph VAE embeds and decodes.
+"""
+
+from __future__ import annotations
+
+import abc
+import random
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from spaces.profile import count_flops, count_params
+
+Arch = Hashable
+
+
+@dataclass(frozen=True)
+class ArchGraph:
+    """An op-on-node DAG in topological order.
+
+    Attributes:
+        ops: node type of each node, as indices into the space's ``node_types``
+            (length ``n``).
+        edges: directed edges ``(src, dst)`` with ``src < dst`` (so the adjacency
+            matrix is strictly upper-triangular), sorted.
+    """
+
+    ops: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...]
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.ops)
+
+    def adjacency(self) -> Tensor:
+        """Returns the ``n x n`` 0/1 float adjacency matrix (``A[i, j] = 1`` for ``i -> j``)."""
+        n = self.num_nodes
+        adj = torch.zeros(n, n)
+        for src, dst in self.edges:
+            adj[src, dst] = 1.0
+        return adj
+
+    @staticmethod
+    def from_adjacency(ops: Sequence[int], adj: Tensor) -> "ArchGraph":
+        """Builds a graph from node types and an ``n x n`` adjacency (upper triangle is read)."""
+        n = len(ops)
+        edges = tuple(
+            (i, j) for i in range(n) for j in range(i + 1, n) if bool(adj[i, j] > 0)
+        )
+        return ArchGraph(tuple(int(o) for o in ops), edges)
+
+
+class SearchSpace(abc.ABC):
+    """Abstract search space.
+
+    Subclasses set ``name``, ``node_types`` (the graph vocabulary) and
+    ``max_nodes`` (the largest graph of the space), and implement the
+    abstract methods. Network options (widths, depths, input and output
+    shapes) are given to the constructor and used by :meth:`build`.
+    """
+
+    name: str
+    node_types: tuple[str, ...]
+    max_nodes: int
+
+    # --- string form -------------------------------------------------------
+    @abc.abstractmethod
+    def parse(self, text: str) -> Arch:
+        """Parses the string form. Raises ``ValueError`` naming the bad token."""
+
+    @abc.abstractmethod
+    def format(self, arch: Arch) -> str:
+        """Returns the string form of ``arch`` (inverse of :meth:`parse`)."""
+
+    # --- graph form --------------------------------------------------------
+    @abc.abstractmethod
+    def to_graph(self, arch: Arch) -> ArchGraph:
+        """Returns the op-on-node DAG of ``arch``."""
+
+    @abc.abstractmethod
+    def from_graph(self, graph: ArchGraph) -> Arch:
+        """Inverse of :meth:`to_graph`. Raises ``ValueError`` if the graph is not valid."""
+
+    def is_valid_graph(self, graph: ArchGraph) -> bool:
+        """Whether ``graph`` is exactly the graph of some architecture of the space."""
+        try:
+            arch = self.from_graph(graph)
+        except ValueError:
+            return False
+        return self.to_graph(arch) == graph
+
+    @abc.abstractmethod
+    def project(self, node_logits: Tensor, edge_logits: Tensor) -> Arch:
+        """Maps decoder logits to a valid architecture (always succeeds).
+
+        Args:
+            node_logits: ``max_nodes x (len(node_types) + 1)`` logits; the last
+                column is "no node here" (for spaces with variable graph size).
+            edge_logits: ``max_nodes x max_nodes`` logits of ``i -> j`` edges; only
+                the strict upper triangle is read.
+
+        Returns:
+            The architecture of the space that best matches the logits.
+        """
+
+    # --- identity, sampling -------------------------------------------------
+    @abc.abstractmethod
+    def canonical_key(self, arch: Arch) -> str:
+        """A key shared by exactly the architectures that compute the same function."""
+
+    @abc.abstractmethod
+    def sample(self, rng: random.Random) -> Arch:
+        """Draws one architecture uniformly from the space."""
+
+    @property
+    def size(self) -> int | None:
+        """Number of architectures (``None`` when the space is too large to enumerate)."""
+        return None
+
+    def enumerate(self) -> Iterator[Arch]:
+        """Yields every architecture of a finite space, in a fixed order."""
+        raise NotImplementedError(f"space '{self.name}' is not enumerable")
+
+    # --- networks -----------------------------------------------------------
+    @abc.abstractmethod
+    def build(self, arch: Arch, **overrides: int) -> nn.Module:
+        """Builds the network of ``arch`` as a ``torch.nn.Module``.
+
+        Args:
+            arch: the architecture.
+            overrides: network options that replace the space's own for this
+                build (e.g. ``input_channels``, ``num_classes``).
+        """
+
+    @abc.abstractmethod
+    def input_shape(self, **overrides: int) -> tuple[int, int, int]:
+        """The ``C x H x W`` input the built network is meant for."""
+
+    def params(self, arch: Arch, **overrides: int) -> int:
+        """Number of trainable parameters of the built network."""
+        return count_params(self.build(arch, **overrides))
+
+    def flops(self, arch: Arch, **overrides: int) -> int:
+        """FLOPs of one forward pass at batch 1 (a multiply-add counts as 2)."""
+        model = self.build(arch, **overrides)
+        return count_flops(model, (1, *self.input_shape(**overrides)))
