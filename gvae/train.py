@@ -110,7 +110,7 @@ def fit(
             loss.backward()
             optimizer.step()
             scheduler.step()
-            total += float(loss) * batch.num_graphs
+            total += loss.item() * batch.num_graphs
         bar.set_postfix(loss=f"{total / len(data):.4f}", kl=f"{parts['kl']:.1f}")
     info = {"train": asdict(config), "n_train": len(train_archs)}
     return LatentModel(space, vae, info)

@@ -1,0 +1,365 @@
+"""The search configuration: YAML validated once, at the edge, into typed objects.
+
+Every error names the key path (``objectives.latency.at_most``) and what was
+expected. ``--set dotted.key=value`` overrides are applied to the raw mapping
+before validation, so they are checked the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+from gvae.train import TrainConfig
+from mobo.objectives.options import SOURCE_OPTIONS, SourceOptions
+
+
+class ConfigError(ValueError):
+    """A configuration error; the message starts with the offending key path."""
+
+
+Direction = Literal["maximize", "minimize"]
+Acquisition = Literal["qlognehvi", "qlogparego", "random"]
+Mode = Literal["pareto", "reward"]
+
+
+@dataclass(frozen=True)
+class SpaceConfig:
+    """``space``: which search space, and the options of its network builder."""
+
+    name: str = "nb201"
+    network: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GVAESettings(TrainConfig):
+    """``gvae``: a checkpoint to load, or the training settings of one (see
+    ``gvae.train.TrainConfig``); a trained model is cached under
+    ``<output_root>/.cache/gvae`` keyed by space and settings."""
+
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    """``table``: the benchmark table (CSV with an ``arch`` column) the ``table`` source reads."""
+
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    """One objective (``objectives.<name>``).
+
+    Attributes:
+        name: the objective's name (its key under ``objectives``).
+        source: where values come from (``table``, ``measured_latency``,
+            ``train``, ``params``, ``flops``).
+        direction: ``maximize`` or ``minimize``.
+        at_most: constraint ``value <= at_most`` (a target in reward mode).
+        at_least: constraint ``value >= at_least``.
+        reference: hypervolume reference value (inferred when not given).
+        options: the source's own settings.
+    """
+
+    name: str
+    source: str
+    direction: Direction
+    at_most: float | None = None
+    at_least: float | None = None
+    reference: float | None = None
+    options: SourceOptions | None = None
+
+    @property
+    def sign(self) -> float:
+        """+1 for maximize, -1 for minimize: ``sign * value`` is maximized."""
+        return 1.0 if self.direction == "maximize" else -1.0
+
+
+@dataclass(frozen=True)
+class RewardConfig:
+    """``search.reward``: the ELP-NAS/MnasNet scalar reward ``ACC * prod (v / target)^w``.
+
+    ``w = alpha`` when every target is met, else ``beta``. Presets: ``hard``
+    (alpha 0, beta -1) and ``soft`` (alpha = beta = -0.07); explicit alpha/beta
+    override the preset.
+    """
+
+    preset: Literal["hard", "soft"] = "soft"
+    alpha: float | None = None
+    beta: float | None = None
+
+    @property
+    def exponents(self) -> tuple[float, float]:
+        """``(alpha, beta)`` after applying the preset."""
+        alpha, beta = {"hard": (0.0, -1.0), "soft": (-0.07, -0.07)}[self.preset]
+        return (alpha if self.alpha is None else self.alpha, beta if self.beta is None else self.beta)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """``search``: the loop.
+
+    Attributes:
+        budget: total evaluations, the initial design included.
+        initial: architectures sampled uniformly before the first BO step.
+        batch_size: candidates ``q`` proposed per BO iteration.
+        mode: ``pareto`` (multi-objective BO) or ``reward`` (single scalar reward).
+        acquisition: ``qlognehvi``, ``qlogparego`` or ``random`` (pareto mode).
+        num_restarts, raw_samples: ``optimize_acqf`` settings.
+        mc_samples: quasi-MC samples of the acquisition function.
+        reward: settings of reward mode.
+    """
+
+    budget: int = 30
+    initial: int = 10
+    batch_size: int = 4
+    mode: Mode = "pareto"
+    acquisition: Acquisition = "qlognehvi"
+    num_restarts: int = 4
+    raw_samples: int = 128
+    mc_samples: int = 64
+    reward: RewardConfig = field(default_factory=RewardConfig)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole search configuration."""
+
+    name: str = "search"
+    seed: int = 0
+    output_root: str = "runs"
+    space: SpaceConfig = field(default_factory=SpaceConfig)
+    gvae: GVAESettings = field(default_factory=GVAESettings)
+    table: TableConfig = field(default_factory=TableConfig)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    objectives: tuple[ObjectiveConfig, ...] = ()
+
+    def objective(self, name: str) -> ObjectiveConfig:
+        return next(o for o in self.objectives if o.name == name)
+
+    @property
+    def accuracy_objective(self) -> ObjectiveConfig | None:
+        """The objective named ``accuracy``, else the only maximized one (or ``None``)."""
+        named = [o for o in self.objectives if o.name == "accuracy"]
+        if named:
+            return named[0]
+        maximized = [o for o in self.objectives if o.direction == "maximize"]
+        return maximized[0] if len(maximized) == 1 else None
+
+
+# --- validation -----------------------------------------------------------------
+
+
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if get_origin(tp) in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in get_args(tp))
+    if tp is type(None):
+        return "null"
+    if is_dataclass(tp) or get_origin(tp) is dict:
+        return "a mapping"
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(value: Any, tp: Any, path: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, path)
+            except ConfigError:
+                pass
+        raise ConfigError(f"{path}: expected {_type_name(tp)}, got {value!r}")
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise ConfigError(f"{path}: expected {_type_name(tp)}, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+        return value
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping, got {value!r}")
+        _, value_tp = get_args(tp)
+        return {str(k): _coerce(v, value_tp, f"{path}.{k}") for k, v in value.items()}
+    if is_dataclass(tp):
+        return build_dataclass(tp, value, path)
+    raise ConfigError(f"{path}: unsupported type {tp!r}")  # pragma: no cover - schema bug
+
+
+def build_dataclass(cls: type, data: Any, path: str) -> Any:
+    """Builds dataclass ``cls`` from a mapping, checking keys and types.
+
+    Raises:
+        ConfigError: naming ``path.key`` for an unknown key, a wrong type, a
+            missing required key, or a value the class rejects.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'}: expected a mapping, got {data!r}")
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in fields(cls) if f.init}
+    prefix = f"{path}." if path else ""
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{prefix}{key}: unknown key; expected one of: {', '.join(known)}")
+    kwargs = {key: _coerce(value, hints[key], f"{prefix}{key}") for key, value in data.items()}
+    for name, f in known.items():
+        if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{prefix}{name}: missing required key")
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"{path or 'config'}: {err}") from None
+
+
+_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference")
+
+
+def _objective(name: str, data: Any) -> ObjectiveConfig:
+    path = f"objectives.{name}"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping, got {data!r}")
+    source = data.get("source")
+    if source not in SOURCE_OPTIONS:
+        raise ConfigError(f"{path}.source: expected one of {', '.join(map(repr, SOURCE_OPTIONS))}, got {source!r}")
+    common = {k: v for k, v in data.items() if k in _COMMON_OBJECTIVE_KEYS}
+    own = {k: v for k, v in data.items() if k not in _COMMON_OBJECTIVE_KEYS}
+    options_cls = SOURCE_OPTIONS[source]
+    try:
+        options = build_dataclass(options_cls, own, path)
+    except ConfigError as err:
+        if "unknown key" in str(err):
+            keys = list(_COMMON_OBJECTIVE_KEYS) + [f.name for f in fields(options_cls)]
+            raise ConfigError(
+                f"{str(err).split(':')[0]}: unknown key for source {source!r}; expected one of: {', '.join(keys)}"
+            ) from None
+        raise
+    objective = build_dataclass(ObjectiveConfig, {"name": name, **common}, path)
+    return dataclasses.replace(objective, options=options)
+
+
+def from_dict(data: Any) -> Config:
+    """Validates a raw configuration mapping into a :class:`Config`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: expected a mapping at the top level, got {data!r}")
+    data = dict(data)
+    raw_objectives = data.pop("objectives", None)
+    config = build_dataclass(Config, data, "")
+    if not isinstance(raw_objectives, dict) or not raw_objectives:
+        raise ConfigError("objectives: expected a mapping of at least 2 objectives (name: {source, direction, ...})")
+    objectives = tuple(_objective(str(name), spec) for name, spec in raw_objectives.items())
+    config = dataclasses.replace(config, objectives=objectives)
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    s = config.search
+    if len(config.objectives) < 2 and s.mode == "pareto":
+        raise ConfigError("objectives: pareto mode needs at least 2 objectives")
+    for key in ("budget", "initial", "batch_size", "num_restarts", "raw_samples", "mc_samples"):
+        if getattr(s, key) < 1:
+            raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
+    if s.initial > s.budget:
+        raise ConfigError(f"search.initial: {s.initial} initial evaluations exceed search.budget={s.budget}")
+    if s.initial < 2:
+        raise ConfigError("search.initial: the GP needs at least 2 initial evaluations")
+    for o in config.objectives:
+        if o.at_most is not None and o.at_least is not None and o.at_least > o.at_most:
+            raise ConfigError(f"objectives.{o.name}: at_least={o.at_least} exceeds at_most={o.at_most}")
+        if o.source == "table" and not config.table.path:
+            raise ConfigError(f"table.path: objective {o.name!r} reads the table, but no table.path is set")
+    if s.mode == "reward":
+        acc = config.accuracy_objective
+        if acc is None or acc.direction != "maximize":
+            raise ConfigError(
+                "search.mode: reward mode needs one maximized accuracy objective (named 'accuracy', "
+                "or the only maximized one)"
+            )
+        if not any(o.at_most is not None for o in config.objectives if o is not acc):
+            raise ConfigError("search.mode: reward mode needs a target (at_most) on a minimized objective")
+    g = config.gvae
+    for key in ("epochs", "latent_dim", "hidden_dim", "num_layers", "batch_size", "max_archs"):
+        if getattr(g, key) < 1:
+            raise ConfigError(f"gvae.{key}: must be at least 1, got {getattr(g, key)}")
+    if not 0.0 <= g.test_fraction < 1.0:
+        raise ConfigError(f"gvae.test_fraction: must be in [0, 1), got {g.test_fraction}")
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Applies ``dotted.key=value`` overrides (values parsed as YAML) to a raw mapping.
+
+    Raises:
+        ConfigError: for an override that is not ``key=value`` or that goes
+            through a key holding a non-mapping value.
+    """
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected dotted.key=value")
+        parts = key.strip().split(".")
+        node = data
+        for depth, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {'.'.join(parts[: depth + 1])} is not a mapping")
+            node = child
+        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+    return data
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Reads a YAML config file, applies overrides, validates."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r}: expected a mapping at the top level")
+    return from_dict(apply_overrides(data, overrides or []))
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """The resolved configuration as a plain mapping (what ``config.yaml`` of a run holds)."""
+    data = dataclasses.asdict(config)
+    objectives = {}
+    for o in config.objectives:
+        spec = {k: getattr(o, k) for k in _COMMON_OBJECTIVE_KEYS}
+        if o.options is not None:
+            spec.update(dataclasses.asdict(o.options))
+        objectives[o.name] = spec
+    data["objectives"] = objectives
+    return data

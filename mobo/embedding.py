@@ -1,0 +1,73 @@
+"""The latent space a search runs in: the graph VAE (loaded or trained and cached) and its box."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import random
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gvae.latent import LatentModel
+from gvae.train import TrainConfig, train_and_evaluate
+from mobo.config import GVAESettings
+from mobo.utils.io import atomic_write_json
+from spaces import SearchSpace
+
+log = logging.getLogger("latentnas")
+
+
+def cache_dir(space: SearchSpace, settings: GVAESettings, output_root: Path) -> Path:
+    """Where the model trained with ``settings`` on ``space`` is cached."""
+    train = {f.name: getattr(settings, f.name) for f in dataclasses.fields(TrainConfig)}
+    digest = hashlib.sha256(json.dumps({"space": space.name, **train}, sort_keys=True).encode()).hexdigest()
+    return Path(output_root) / ".cache" / "gvae" / f"{space.name}-{digest[:12]}"
+
+
+def latent_model(
+    space: SearchSpace, settings: GVAESettings, output_root: Path, progress: bool = True
+) -> LatentModel:
+    """Loads ``settings.checkpoint``, or the cached model, or trains and caches one.
+
+    A trained model's quality metrics are written beside it (``metrics.json``).
+    """
+    if settings.checkpoint:
+        return LatentModel.load(settings.checkpoint, space)
+    folder = cache_dir(space, settings, output_root)
+    path = folder / "model.pt"
+    if path.is_file():
+        log.info("graph VAE: cached model %s", path)
+        return LatentModel.load(path, space)
+    log.info("graph VAE: training on space %s (cache %s)", space.name, folder)
+    train = TrainConfig(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(TrainConfig)})
+    model, metrics = train_and_evaluate(space, train, progress=progress)
+    atomic_write_json(folder / "metrics.json", metrics)
+    model.save(path)
+    log.info("graph VAE quality: %s", json.dumps(metrics))
+    return model
+
+
+def latent_bounds(model: LatentModel, seed: int, pool_size: int = 20_000, margin: float = 0.05) -> Tensor:
+    """A box covering the latent codes of the space's architectures.
+
+    Encodes every architecture of a finite space up to ``pool_size`` of them
+    (else a uniform sample of ``pool_size``) and widens the per-dimension
+    min/max by ``margin`` of the range on each side.
+
+    Returns:
+        ``2 x d`` bounds (float64).
+    """
+    space = model.space
+    if space.size is not None and space.size <= pool_size:
+        archs = list(space.enumerate())
+    else:
+        rng = random.Random(seed)
+        archs = [space.sample(rng) for _ in range(pool_size)]
+    z = model.encode(archs)
+    lo, hi = z.min(dim=0).values, z.max(dim=0).values
+    pad = margin * (hi - lo).clamp_min(1e-6)
+    return torch.stack([lo - pad, hi + pad])

@@ -1,0 +1,78 @@
+"""Export the Pareto front of a run.
+
+Usage::
+
+    python -m mobo.export RUN_DIR --format csv|json|arch [--out FILE]
+
+The front is derived from the run's ``history.csv`` (so a run stopped between
+two iterations exports every evaluation it finished): the feasible,
+non-dominated architectures with their objectives, parameters (M), MFLOPs,
+NetScore and Information Density. ``arch`` writes one architecture string per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from mobo import config as config_module
+from mobo.config import ConfigError
+from mobo.history import History
+from mobo.loop import CONFIG_FILE, HISTORY_FILE
+from mobo.results import NetworkCost, json_safe, pareto_rows
+from mobo.utils.io import atomic_write_text
+from spaces import get_space
+
+FORMATS = ("csv", "json", "arch")
+
+
+def front(run_dir: Path) -> list[dict[str, Any]]:
+    """The Pareto rows of the run in ``run_dir``."""
+    if not (run_dir / CONFIG_FILE).is_file():
+        raise ConfigError(f"{str(run_dir)!r} holds no {CONFIG_FILE}; is it a run directory?")
+    config = config_module.load(run_dir / CONFIG_FILE)
+    history = History.load(run_dir / HISTORY_FILE, [o.name for o in config.objectives])
+    space = get_space(config.space.name, **config.space.network)
+    return pareto_rows(history.records, config, NetworkCost(space))
+
+
+def render(rows: list[dict[str, Any]], fmt: str) -> str:
+    """The rows as CSV, JSON or arch strings (one per line)."""
+    if fmt == "arch":
+        return "".join(f"{row['arch']}\n" for row in rows)
+    if fmt == "json":
+        return json.dumps(json_safe(rows), indent=2) + "\n"
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mobo.export", description="Export a run's Pareto front.")
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--format", choices=FORMATS, default="csv")
+    parser.add_argument("--out", type=Path, help="write here instead of printing")
+    args = parser.parse_args(argv)
+    try:
+        text = render(front(args.run_dir), args.format)
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

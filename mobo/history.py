@@ -1,0 +1,125 @@
+"""The evaluation history of a run: one row per finished evaluation, written atomically."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mobo.utils.io import atomic_write_csv
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One finished evaluation.
+
+    Attributes:
+        index: 0-based position in the history.
+        iteration: 0 for the initial design, then the BO iteration.
+        arch: the architecture's string form.
+        key: its canonical key.
+        values: objective name -> value (``NaN`` where the evaluation failed).
+        feasible: every constraint holds (``False`` when failed).
+        failed: an evaluator raised or returned NaN.
+        error: the failure message (empty when not failed).
+        seconds: wall time of the evaluation (s).
+        extra: derived columns written alongside (e.g. ``reward``).
+    """
+
+    index: int
+    iteration: int
+    arch: str
+    key: str
+    values: dict[str, float]
+    feasible: bool
+    failed: bool
+    error: str
+    seconds: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+_FIXED = ("index", "iteration", "arch", "key")
+_TAIL = ("feasible", "failed", "error", "seconds")
+
+
+class History:
+    """The evaluations of a run, mirrored in ``history.csv``.
+
+    Every :meth:`append` rewrites the file atomically (temporary file + rename),
+    so a process killed at any moment leaves the rows written before intact.
+
+    Args:
+        path: the CSV file.
+        objectives: objective names, in column order.
+        extra: names of derived columns (written, not read back).
+    """
+
+    def __init__(self, path: Path, objectives: Sequence[str], extra: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        self.objectives = tuple(objectives)
+        self.extra = tuple(extra)
+        self.records: list[Evaluation] = []
+
+    @property
+    def header(self) -> list[str]:
+        return [*_FIXED, *self.objectives, *_TAIL, *self.extra]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def keys(self) -> set[str]:
+        return {r.key for r in self.records}
+
+    @property
+    def last_iteration(self) -> int:
+        return max((r.iteration for r in self.records), default=-1)
+
+    def append(self, evaluation: Evaluation) -> None:
+        self.records.append(evaluation)
+        self.save()
+
+    def save(self) -> None:
+        rows = []
+        for r in self.records:
+            values = ["" if math.isnan(r.values[n]) else repr(r.values[n]) for n in self.objectives]
+            extra = ["" if math.isnan(r.extra.get(n, math.nan)) else repr(r.extra[n]) for n in self.extra]
+            rows.append(
+                [r.index, r.iteration, r.arch, r.key, *values, int(r.feasible), int(r.failed), r.error,
+                 f"{r.seconds:.4f}", *extra]
+            )
+        atomic_write_csv(self.path, self.header, rows)
+
+    @classmethod
+    def load(cls, path: Path, objectives: Sequence[str], extra: Sequence[str] = ()) -> "History":
+        """Reads ``history.csv`` (an absent file is an empty history).
+
+        Raises:
+            ValueError: when the file's columns do not match the objectives.
+        """
+        history = cls(path, objectives, extra)
+        if not history.path.exists():
+            return history
+        with history.path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in (*_FIXED, *history.objectives, *_TAIL) if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValueError(f"{history.path}: missing column(s) {', '.join(missing)}")
+            for row in reader:
+                history.records.append(
+                    Evaluation(
+                        index=int(row["index"]),
+                        iteration=int(row["iteration"]),
+                        arch=row["arch"],
+                        key=row["key"],
+                        values={n: float(row[n]) if row[n] else math.nan for n in history.objectives},
+                        feasible=row["feasible"] == "1",
+                        failed=row["failed"] == "1",
+                        error=row["error"],
+                        seconds=float(row["seconds"]),
+                        extra={n: float(row[n]) for n in history.extra if row.get(n)},
+                    )
+                )
+        return history

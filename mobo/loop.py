@@ -1,0 +1,287 @@
+"""The search loop: initial design, then latent BO iterations, each evaluation saved as it finishes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+from tqdm import tqdm
+
+from gvae.latent import LatentModel
+from mobo.acquisition import outcome_constraints, qlognehvi, qlognei, qlogparego_list
+from mobo.candidates import SpaceExhausted, decode_distinct, optimize
+from mobo.config import Config, to_dict
+from mobo.embedding import latent_bounds, latent_model
+from mobo.history import Evaluation, History
+from mobo.objectives import BenchmarkTable, Evaluator, build_evaluator
+from mobo.results import (
+    NetworkCost,
+    hypervolume_of,
+    hypervolume_trace,
+    is_feasible,
+    json_safe,
+    maximize_form,
+    pareto_rows,
+    reference_point,
+)
+from mobo.reward import reward
+from mobo.surrogate import fit_gp
+from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
+from spaces import Arch, SearchSpace, get_space
+
+log = logging.getLogger("latentnas")
+
+CONFIG_FILE = "config.yaml"
+HISTORY_FILE = "history.csv"
+REFERENCE_FILE = "reference_point.json"
+HYPERVOLUME_FILE = "hypervolume.csv"
+PARETO_CSV = "pareto.csv"
+PARETO_JSON = "pareto.json"
+LOG_FILE = "search.log"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Where a finished (or stopped) search left its results."""
+
+    run_dir: Path
+    evaluations: int
+    pareto_size: int
+    hypervolume: float
+
+
+def write_config(run_dir: Path, config: Config) -> None:
+    """Writes the resolved configuration (defaults filled in, the seed included)."""
+    atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(to_dict(config), sort_keys=False))
+
+
+def build_evaluators(config: Config, space: SearchSpace) -> dict[str, Evaluator]:
+    """One evaluator per configured objective, in config order."""
+    table = BenchmarkTable(config.table.path) if config.table.path else None
+    evaluators = {}
+    for o in config.objectives:
+        try:
+            evaluators[o.name] = build_evaluator(o.source, o.options, space, table, config.seed)
+        except ValueError as err:
+            key = "column" if o.source == "table" else "source"
+            raise ValueError(f"objectives.{o.name}.{key}: {err}") from None
+    return evaluators
+
+
+class Search:
+    """One search run in ``run_dir`` (new or resumed).
+
+    Args:
+        config: the validated configuration.
+        run_dir: the run directory (created if needed).
+        evaluators: objective name -> ``arch -> float``; by default built
+            from the config's sources (pass your own to plug in any evaluator).
+        latent: the latent model; by default loaded or trained per ``config.gvae``.
+        progress: show a progress bar.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        run_dir: Path,
+        evaluators: Mapping[str, Evaluator] | None = None,
+        latent: LatentModel | None = None,
+        progress: bool = True,
+    ) -> None:
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.progress = progress
+        self._attach_log()
+        self.space = latent.space if latent is not None else get_space(config.space.name, **config.space.network)
+        self.evaluators = dict(evaluators) if evaluators is not None else build_evaluators(config, self.space)
+        missing = [o.name for o in config.objectives if o.name not in self.evaluators]
+        if missing:
+            raise ValueError(f"no evaluator for objective(s): {', '.join(missing)}")
+        self.reward_mode = config.search.mode == "reward"
+        self.history = History.load(
+            self.run_dir / HISTORY_FILE, [o.name for o in config.objectives], ["reward"] if self.reward_mode else []
+        )
+        write_config(self.run_dir, config)
+        self.latent = latent or latent_model(self.space, config.gvae, Path(config.output_root), progress)
+        self._bounds: torch.Tensor | None = None
+        self.cost = NetworkCost(self.space)
+
+    # --- bookkeeping ---------------------------------------------------------
+    def _attach_log(self) -> None:
+        path = str((self.run_dir / LOG_FILE).resolve())
+        if not any(getattr(h, "baseFilename", None) == path for h in log.handlers):
+            handler = logging.FileHandler(path)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+    @property
+    def bounds(self) -> torch.Tensor:
+        if self._bounds is None:
+            self._bounds = latent_bounds(self.latent, self.config.seed)
+        return self._bounds
+
+    def evaluate(self, arch: Arch, iteration: int) -> Evaluation:
+        """Runs every evaluator on ``arch``; a raise or a NaN marks it failed (the search goes on)."""
+        start = time.perf_counter()
+        values = {o.name: math.nan for o in self.config.objectives}
+        error = ""
+        for o in self.config.objectives:
+            try:
+                value = float(self.evaluators[o.name](arch))
+                if not math.isfinite(value):
+                    raise ValueError(f"returned {value}")
+                values[o.name] = value
+            except Exception as err:  # noqa: BLE001 - any evaluator failure is recorded, not fatal
+                error = f"{o.name}: {type(err).__name__}: {err}"
+                log.warning("evaluation of %s failed: %s", self.space.format(arch), error)
+                break
+        failed = bool(error)
+        extra = {"reward": reward(values, self.config)} if self.reward_mode else {}
+        return Evaluation(
+            index=len(self.history),
+            iteration=iteration,
+            arch=self.space.format(arch),
+            key=self.space.canonical_key(arch),
+            values=values,
+            feasible=not failed and is_feasible(values, self.config.objectives),
+            failed=failed,
+            error=error,
+            seconds=time.perf_counter() - start,
+            extra=extra,
+        )
+
+    def initial_design(self) -> list[Arch]:
+        """``search.initial`` architectures of distinct canonical keys, fixed by the seed."""
+        rng = random.Random(self.config.seed)
+        archs: list[Arch] = []
+        keys: set[str] = set()
+        for _ in range(100 * self.config.search.initial):
+            arch = self.space.sample(rng)
+            key = self.space.canonical_key(arch)
+            if key not in keys:
+                archs.append(arch)
+                keys.add(key)
+                if len(archs) == self.config.search.initial:
+                    break
+        return archs
+
+    def reference(self) -> dict[str, float]:
+        """The reference point, fixed once after the initial design and stored in the run."""
+        path = self.run_dir / REFERENCE_FILE
+        if path.exists():
+            return json.loads(path.read_text())
+        ref = reference_point(self.history.records, self.config.objectives)
+        atomic_write_json(path, ref)
+        return ref
+
+    # --- the loop --------------------------------------------------------------
+    def propose(self, iteration: int) -> list[Arch]:
+        """The next batch of ``q`` new architectures."""
+        s = self.config.search
+        q = min(s.batch_size, s.budget - len(self.history))
+        torch.manual_seed(self.config.seed * 1_000_003 + iteration)
+        generator = torch.Generator().manual_seed(self.config.seed * 7_919 + iteration)
+        rng = random.Random(self.config.seed * 104_729 + iteration)
+        good = [r for r in self.history.records if not r.failed]
+        if self.reward_mode:
+            good = [r for r in good if not math.isnan(r.extra.get("reward", math.nan))]
+        acq = None
+        if s.acquisition == "random" and not self.reward_mode or len(good) < 2:
+            lo, hi = self.bounds
+            z = lo + (hi - lo) * torch.rand(q, lo.shape[0], generator=generator, dtype=lo.dtype)
+        else:
+            x = self.latent.encode([self.space.parse(r.arch) for r in good])
+            if self.reward_mode:
+                y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
+                acq = qlognei(fit_gp(x, y, self.bounds), x, s.mc_samples)
+            else:
+                y = maximize_form(good, self.config.objectives)
+                model = fit_gp(x, y, self.bounds)
+                constraints = outcome_constraints(self.config.objectives)
+                if s.acquisition == "qlogparego":
+                    acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
+                else:
+                    ref = self.reference()
+                    ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+                    acq = qlognehvi(model, x, ref_t, constraints, s.mc_samples)
+            z = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples)
+        single = acq[0] if isinstance(acq, list) else acq
+        archs, replaced = decode_distinct(self.latent, z, self.bounds, self.history.keys, single, generator, rng)
+        if replaced:
+            log.info("iteration %d: %d of %d decoded candidates repeated a seen architecture; replaced",
+                     iteration, replaced, q)
+        return archs
+
+    def run(self) -> SearchResult:
+        """Runs (or resumes) the search to ``search.budget`` evaluations."""
+        s = self.config.search
+        done = len(self.history)
+        if done:
+            log.info("resuming %s at %d/%d evaluations", self.run_dir, done, s.budget)
+        bar = tqdm(total=s.budget, initial=done, desc="search", disable=not self.progress, file=sys.stderr,
+                   unit="eval")
+        try:
+            if self.history.last_iteration <= 0:
+                pending = [a for a in self.initial_design() if self.space.canonical_key(a) not in self.history.keys]
+                for arch in pending[: s.budget - len(self.history)]:
+                    self._record(self.evaluate(arch, 0), bar)
+                self._write_results(bar)
+            while len(self.history) < s.budget:
+                iteration = self.history.last_iteration + 1
+                try:
+                    batch = self.propose(iteration)
+                except SpaceExhausted as err:
+                    log.warning("stopping early: %s", err)
+                    break
+                for arch in batch:
+                    self._record(self.evaluate(arch, iteration), bar)
+                self._write_results(bar)
+        finally:
+            bar.close()
+        pareto = self._write_results(None)
+        hv = hypervolume_of(self.history.records, self.config.objectives, self.reference())
+        return SearchResult(self.run_dir, len(self.history), len(pareto), hv)
+
+    def _record(self, evaluation: Evaluation, bar: tqdm) -> None:
+        self.history.append(evaluation)
+        log.info(
+            "eval %d (iter %d) %s %s%s", evaluation.index, evaluation.iteration, evaluation.arch,
+            json.dumps(evaluation.values), " FAILED " + evaluation.error if evaluation.failed else "",
+        )
+        bar.update(1)
+
+    def _write_results(self, bar: tqdm | None) -> list[dict]:
+        """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
+        ref = self.reference()
+        trace = hypervolume_trace(self.history.records, self.config.objectives, ref)
+        atomic_write_csv(self.run_dir / HYPERVOLUME_FILE, ["iteration", "evaluations", "hypervolume"], trace)
+        rows = pareto_rows(self.history.records, self.config, self.cost)
+        header = list(rows[0]) if rows else ["index", "iteration", "arch", "key",
+                                              *(o.name for o in self.config.objectives)]
+        atomic_write_csv(self.run_dir / PARETO_CSV, header, [[row[h] for h in header] for row in rows])
+        atomic_write_json(
+            self.run_dir / PARETO_JSON,
+            {
+                "space": self.space.name,
+                "objectives": [{"name": o.name, "direction": o.direction, "source": o.source,
+                                "at_most": o.at_most, "at_least": o.at_least} for o in self.config.objectives],
+                "reference_point": ref,
+                "hypervolume": trace[-1][2] if trace else 0.0,
+                "evaluations": len(self.history),
+                "front": json_safe(rows),
+            },
+        )
+        if bar is not None and trace:
+            bar.set_postfix(hv=f"{trace[-1][2]:.4g}", front=len(rows))
+        return rows

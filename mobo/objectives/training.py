@@ -1,0 +1,102 @@
+"""Short real training on a dataset that ships with an installed package."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from mobo.objectives.latency import torch_threads
+from mobo.objectives.options import TrainOptions
+from spaces import Arch, SearchSpace
+
+DATASETS = ("digits",)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A fixed train/test split: images ``n x C x H x W`` (float32) and labels ``n``."""
+
+    x_train: Tensor
+    y_train: Tensor
+    x_test: Tensor
+    y_test: Tensor
+    num_classes: int
+
+
+@lru_cache(maxsize=4)
+def load_split(dataset: str, test_fraction: float) -> Split:
+    """Loads ``dataset`` with a fixed stratified split (independent of the run's seed).
+
+    ``digits`` is scikit-learn's 8x8 handwritten digits (pixel values 0-16),
+    standardized with the training split's mean and std.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; known datasets: {', '.join(DATASETS)}")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = digits.images.astype(np.float32)[:, None, :, :]
+    y = digits.target.astype(np.int64)
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=test_fraction, random_state=0, stratify=y)
+    mean, std = x_tr.mean(), x_tr.std()
+    return Split(
+        torch.from_numpy((x_tr - mean) / std),
+        torch.from_numpy(y_tr),
+        torch.from_numpy((x_te - mean) / std),
+        torch.from_numpy(y_te),
+        num_classes=int(y.max()) + 1,
+    )
+
+
+def train_and_test(model: nn.Module, split: Split, options: TrainOptions, seed: int) -> float:
+    """Trains ``model`` with SGD (momentum 0.9, cosine schedule) and returns test accuracy (%)."""
+    gen = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=options.lr, momentum=0.9, weight_decay=options.weight_decay, nesterov=True
+    )
+    n = len(split.y_train)
+    steps = options.epochs * math.ceil(n / options.batch_size)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    loss_fn = nn.CrossEntropyLoss()
+    with torch_threads(options.threads):
+        model.train()
+        for _ in range(options.epochs):
+            order = torch.randperm(n, generator=gen)
+            for start in range(0, n, options.batch_size):
+                idx = order[start : start + options.batch_size]
+                loss = loss_fn(model(split.x_train[idx]), split.y_train[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+        model.eval()
+        with torch.no_grad():
+            predictions = model(split.x_test).argmax(dim=1)
+    return 100.0 * float((predictions == split.y_test).float().mean())
+
+
+class TrainedAccuracy:
+    """Evaluator: held-out accuracy (%) after short training (higher is better).
+
+    The space's network is built with its stem and classifier sized for the
+    dataset (input channels, image size, classes); width and depth are the
+    space's. Initialization and batch order are seeded by ``seed``.
+    """
+
+    def __init__(self, space: SearchSpace, options: TrainOptions, seed: int) -> None:
+        self.space = space
+        self.options = options
+        self.seed = seed
+        self.split = load_split(options.dataset, options.test_fraction)
+
+    def __call__(self, arch: Arch) -> float:
+        c, h, _ = self.split.x_train.shape[1:]
+        torch.manual_seed(self.seed)
+        model = self.space.build(arch, input_channels=c, image_size=h, num_classes=self.split.num_classes)
+        return train_and_test(model, self.split, self.options, self.seed)

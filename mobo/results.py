@@ -1,0 +1,155 @@
+"""What a run's history says: feasibility, the reference point, the hypervolume trace, the Pareto front.
+
+These functions read the history and the config only, so ``history.csv`` is
+the single source of truth: the search, ``mobo.export`` and the plots derive
+the same front from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from mobo.config import Config, ObjectiveConfig
+from mobo.history import Evaluation
+from mobo.pareto import hypervolume, information_density, netscore, pareto_mask
+from spaces import SearchSpace
+
+
+def is_feasible(values: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> bool:
+    """Whether every constraint holds (``False`` when a value is missing)."""
+    for o in objectives:
+        v = values.get(o.name, math.nan)
+        if math.isnan(v):
+            return False
+        if o.at_most is not None and v > o.at_most:
+            return False
+        if o.at_least is not None and v < o.at_least:
+            return False
+    return True
+
+
+def maximize_form(records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig]) -> Tensor:
+    """``n x m`` values with every column maximized (``sign * value``), float64."""
+    return torch.tensor(
+        [[o.sign * r.values[o.name] for o in objectives] for r in records], dtype=torch.float64
+    ).reshape(len(records), len(objectives))
+
+
+def reference_point(records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig]) -> dict[str, float]:
+    """The hypervolume reference point, in the objectives' own units.
+
+    Per objective: its ``reference`` if set; else its constraint bound (the
+    worst value that still counts); else 10 % of the observed range beyond the
+    worst value among the feasible evaluations (all successful ones if none is
+    feasible).
+
+    Raises:
+        ValueError: when an objective has neither a set reference nor any
+            successful evaluation to infer one from.
+    """
+    ok = [r for r in records if not r.failed]
+    feasible = [r for r in ok if r.feasible] or ok
+    ref: dict[str, float] = {}
+    for o in objectives:
+        if o.reference is not None:
+            ref[o.name] = o.reference
+            continue
+        bound = o.at_most if o.direction == "minimize" else o.at_least
+        if bound is not None:
+            ref[o.name] = bound
+            continue
+        if not feasible:
+            raise ValueError(
+                f"cannot infer the reference point of objective {o.name!r}: every evaluation failed; "
+                f"set objectives.{o.name}.reference"
+            )
+        y = [o.sign * r.values[o.name] for r in feasible]
+        worst, spread = min(y), max(y) - min(y)
+        ref[o.name] = o.sign * (worst - 0.1 * (spread if spread > 0 else max(abs(worst), 1.0)))
+    return ref
+
+
+def _reference_tensor(ref: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> Tensor:
+    return torch.tensor([o.sign * ref[o.name] for o in objectives], dtype=torch.float64)
+
+
+def hypervolume_of(
+    records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig], ref: Mapping[str, float]
+) -> float:
+    """Hypervolume of the feasible evaluations above the reference point."""
+    good = [r for r in records if r.feasible and not r.failed]
+    return hypervolume(maximize_form(good, objectives), _reference_tensor(ref, objectives))
+
+
+def hypervolume_trace(
+    records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig], ref: Mapping[str, float]
+) -> list[tuple[int, int, float]]:
+    """``(iteration, evaluations so far, hypervolume)`` at the end of every iteration."""
+    trace = []
+    for it in sorted({r.iteration for r in records}):
+        upto = [r for r in records if r.iteration <= it]
+        trace.append((it, len(upto), hypervolume_of(upto, objectives, ref)))
+    return trace
+
+
+def pareto_records(records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig]) -> list[Evaluation]:
+    """The feasible, successful, non-dominated evaluations (history order)."""
+    good = [r for r in records if r.feasible and not r.failed]
+    mask = pareto_mask(maximize_form(good, objectives))
+    return [r for r, keep in zip(good, mask.tolist()) if keep]
+
+
+def pareto_rows(
+    records: Sequence[Evaluation],
+    config: Config,
+    params_flops: Callable[[str], tuple[float, float]],
+) -> list[dict[str, Any]]:
+    """One row per Pareto architecture, with its cost and efficiency scores.
+
+    Args:
+        params_flops: arch string -> (parameters in millions, MFLOPs) of the
+            space's network.
+
+    Returns:
+        Rows with ``index``, ``iteration``, ``arch``, ``key``, every objective,
+        ``params_m``, ``mflops``, ``netscore`` and ``information_density``
+        (the last two when an accuracy objective exists; MACs = FLOPs / 2).
+    """
+    acc = config.accuracy_objective
+    rows = []
+    for r in pareto_records(records, config.objectives):
+        params_m, mflops = params_flops(r.arch)
+        row: dict[str, Any] = {"index": r.index, "iteration": r.iteration, "arch": r.arch, "key": r.key}
+        row.update({o.name: r.values[o.name] for o in config.objectives})
+        row.update(params_m=params_m, mflops=mflops)
+        if acc is not None:
+            a = r.values[acc.name]
+            row.update(netscore=netscore(a, params_m, mflops / 2), information_density=information_density(a, params_m))
+        rows.append(row)
+    return rows
+
+
+class NetworkCost:
+    """``arch string -> (parameters in millions, MFLOPs)`` of the space's network, cached."""
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+        self._cache: dict[str, tuple[float, float]] = {}
+
+    def __call__(self, arch: str) -> tuple[float, float]:
+        if arch not in self._cache:
+            parsed = self.space.parse(arch)
+            self._cache[arch] = (self.space.params(parsed) / 1e6, self.space.flops(parsed) / 1e6)
+        return self._cache[arch]
+
+
+def json_safe(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with NaN replaced by ``None`` (JSON has no NaN)."""
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows
+    ]

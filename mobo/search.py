@@ -1,0 +1,74 @@
+"""Run a hardware-aware architecture search.
+
+Usage::
+
+    python -m mobo.search CONFIG.yaml [--out DIR] [--seed S] [--budget N] [--set dotted.key=value ...]
+    python -m mobo.search --resume RUN_DIR [--budget N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+from mobo import config as config_module
+from mobo.config import Config, ConfigError
+from mobo.loop import CONFIG_FILE, HISTORY_FILE, PARETO_CSV, Search
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mobo.search", description="Latent multi-objective BO search.")
+    parser.add_argument("config", nargs="?", type=Path, help="the search's YAML configuration")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue an interrupted run")
+    parser.add_argument("--out", type=Path, help="run directory (default: <output_root>/<name>-<timestamp>)")
+    parser.add_argument("--seed", type=int, help="overrides 'seed'")
+    parser.add_argument("--budget", type=int, help="overrides 'search.budget'")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set objectives.latency.column=lat_pixel3_ms")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def resolve(args: argparse.Namespace) -> tuple[Config, Path]:
+    """The validated config and the run directory the command line asks for."""
+    overrides = list(args.overrides)
+    if args.budget is not None:
+        overrides.append(f"search.budget={args.budget}")
+    if args.resume is not None:
+        if args.config is not None or args.out is not None or args.seed is not None or args.overrides:
+            raise ConfigError("--resume: give only the run directory (and optionally --budget)")
+        path = args.resume / CONFIG_FILE
+        if not path.is_file():
+            raise ConfigError(f"--resume: {str(args.resume)!r} holds no {CONFIG_FILE}; is it a run directory?")
+        return config_module.load(path, overrides), args.resume
+    if args.config is None:
+        raise ConfigError("give a config file, or --resume RUN_DIR")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    config = config_module.load(args.config, overrides)
+    run_dir = args.out or Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if (run_dir / HISTORY_FILE).exists():
+        raise ConfigError(f"--out: {str(run_dir)!r} already holds a run; continue it with --resume {run_dir}")
+    return config, run_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config, run_dir = resolve(args)
+        search = Search(config, run_dir, progress=not args.no_progress)
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result = search.run()
+    print(f"run directory: {result.run_dir}")
+    print(f"Pareto front: {result.run_dir / PARETO_CSV} ({result.pareto_size} architectures, "
+          f"{result.evaluations} evaluations, hypervolume {result.hypervolume:.6g})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Shared fixtures: the benchmark table (required under CI) and a small trained graph VAE."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gvae.train import TrainConfig, dataset, fit
+from spaces import get_space
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+
+
+def shared_file(name: str) -> Path:
+    """A file of ``../shared/benchmarks``: fails under ``CI=true`` when absent, else skips."""
+    path = SHARED / name
+    if not path.is_file():
+        message = f"benchmark data {path} is missing"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def nb201_csv() -> Path:
+    return shared_file("nb201.csv")
+
+
+@pytest.fixture(scope="session")
+def nb201_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small NB201 graph VAE (a few seconds of training), saved as a checkpoint."""
+    space = get_space("nb201")
+    config = TrainConfig(epochs=4, hidden_dim=32, num_layers=2, latent_dim=8, batch_size=64, lr=5e-3, seed=0)
+    archs = dataset(space, space.size, 0)[::4]
+    model = fit(space, archs, config, progress=False)
+    path = tmp_path_factory.mktemp("gvae") / "model.pt"
+    model.save(path)
+    return path

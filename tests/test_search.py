@@ -1,0 +1,168 @@
+import csv
+import json
+import math
+
+import pytest
+import torch
+import yaml
+
+from mobo import config as C
+from mobo.export import main as export_main
+from mobo.loop import Search
+from mobo.pareto import pareto_mask
+from mobo.search import main as search_main
+
+FAST = {"num_restarts": 2, "raw_samples": 32, "mc_samples": 16}
+
+
+def table_config(table, checkpoint, **search):
+    return {
+        "name": "tiny",
+        "seed": 3,
+        "table": {"path": str(table)},
+        "gvae": {"checkpoint": str(checkpoint)},
+        "objectives": {
+            "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
+            "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize", "at_most": 30.0},
+        },
+        "search": {"budget": 12, "initial": 6, "batch_size": 3, **FAST, **search},
+    }
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_tiny_table_search_writes_consistent_run(nb201_csv, nb201_checkpoint, tmp_path):
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text(yaml.safe_dump(table_config(nb201_csv, nb201_checkpoint)))
+    run = tmp_path / "run"
+    assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 0
+    for name in ("config.yaml", "history.csv", "hypervolume.csv", "reference_point.json", "pareto.csv",
+                 "pareto.json", "search.log"):
+        assert (run / name).is_file(), name
+    resolved = yaml.safe_load((run / "config.yaml").read_text())
+    assert resolved["seed"] == 3 and resolved["search"]["budget"] == 12
+
+    history = read_csv(run / "history.csv")
+    assert len(history) == 12
+    assert len({row["key"] for row in history}) == 12  # no architecture evaluated twice
+    assert [int(r["iteration"]) for r in history][:6] == [0] * 6
+    for row in history:
+        assert row["feasible"] == ("1" if float(row["latency"]) <= 30.0 else "0")
+
+    hv = [float(r["hypervolume"]) for r in read_csv(run / "hypervolume.csv")]
+    assert hv == sorted(hv) and hv[-1] > 0
+
+    pareto = read_csv(run / "pareto.csv")
+    assert pareto and all(float(r["latency"]) <= 30.0 for r in pareto)
+    y = torch.tensor([[float(r["accuracy"]), -float(r["latency"])] for r in pareto])
+    assert bool(pareto_mask(y).all())
+    # no feasible evaluation dominates a Pareto row
+    feasible = [r for r in history if r["feasible"] == "1"]
+    for p in pareto:
+        assert not any(float(h["accuracy"]) > float(p["accuracy"]) and float(h["latency"]) < float(p["latency"])
+                       for h in feasible)
+    for r in pareto:
+        assert float(r["params_m"]) > 0 and float(r["mflops"]) > 0 and math.isfinite(float(r["netscore"]))
+    front = json.loads((run / "pareto.json").read_text())
+    assert len(front["front"]) == len(pareto) and front["reference_point"]["latency"] == 30.0
+
+    out = tmp_path / "front.txt"
+    assert export_main([str(run), "--format", "arch", "--out", str(out)]) == 0
+    assert out.read_text().splitlines() == [r["arch"] for r in pareto]
+
+
+class Interrupt(BaseException):
+    """Stands for a kill: not an Exception, so the search does not record it as a failure."""
+
+
+def test_resume_after_interruption_reevaluates_nothing(nb201_csv, nb201_checkpoint, tmp_path):
+    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint))
+    run = tmp_path / "run"
+    calls: list[str] = []
+    first = Search(config, run, progress=False)
+    lookup = first.evaluators["accuracy"]
+
+    def accuracy(arch):
+        calls.append(first.space.format(arch))
+        if len(calls) == 8:
+            raise Interrupt
+        return lookup(arch)
+
+    first.evaluators["accuracy"] = accuracy
+    with pytest.raises(Interrupt):
+        first.run()
+    before = (run / "history.csv").read_text()
+    assert len(read_csv(run / "history.csv")) == 7
+
+    resumed_calls: list[str] = []
+    second = Search(C.load(run / "config.yaml"), run, progress=False)
+    lookup2 = second.evaluators["accuracy"]
+    second.evaluators["accuracy"] = lambda a: resumed_calls.append(second.space.format(a)) or lookup2(a)
+    result = second.run()
+    assert result.evaluations == 12
+    after = (run / "history.csv").read_text()
+    assert after.startswith(before)  # history before the kill is unchanged
+    finished = {r["arch"] for r in read_csv(run / "history.csv")[:7]}
+    assert len(resumed_calls) == 5 and not finished & set(resumed_calls)
+
+
+def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_checkpoint, tmp_path):
+    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint, budget=9, initial=6))
+    search = Search(config, tmp_path / "run", progress=False)
+    lookup = search.evaluators["latency"]
+    count = {"n": 0}
+
+    def flaky(arch):
+        count["n"] += 1
+        if count["n"] == 2:
+            raise RuntimeError("device disconnected")
+        if count["n"] == 4:
+            return float("nan")
+        return lookup(arch)
+
+    search.evaluators["latency"] = flaky
+    result = search.run()
+    rows = read_csv(tmp_path / "run" / "history.csv")
+    assert result.evaluations == 9 and len(rows) == 9
+    assert rows[1]["failed"] == "1" and "RuntimeError: device disconnected" in rows[1]["error"]
+    assert rows[3]["failed"] == "1" and "latency: ValueError: returned nan" in rows[3]["error"]
+    assert rows[1]["feasible"] == "0" and sum(r["failed"] == "1" for r in rows) == 2
+
+
+@pytest.mark.parametrize("acquisition", ["qlogparego", "random"])
+def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisition):
+    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint, budget=9, acquisition=acquisition))
+    result = Search(config, tmp_path / "run", progress=False).run()
+    rows = read_csv(tmp_path / "run" / "history.csv")
+    assert result.evaluations == 9 and len({r["key"] for r in rows}) == 9
+
+
+def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
+    data = table_config(nb201_csv, nb201_checkpoint, budget=9, mode="reward", reward={"preset": "hard"})
+    data["objectives"]["energy"] = {"source": "table", "column": "energy_pi5_litert_cifar100_mj",
+                                    "direction": "minimize", "at_most": 5.0}
+    result = Search(C.from_dict(data), tmp_path / "run", progress=False).run()
+    rows = read_csv(tmp_path / "run" / "history.csv")
+    assert result.evaluations == 9
+    for r in rows:
+        met = float(r["latency"]) <= 30 and float(r["energy"]) <= 5
+        expected = float(r["accuracy"]) * (1.0 if met else (float(r["latency"]) / 30) ** -1
+                                             * (float(r["energy"]) / 5) ** -1)
+        assert float(r["reward"]) == pytest.approx(expected)
+    assert json.loads((tmp_path / "run" / "pareto.json").read_text())["objectives"][2]["name"] == "energy"
+
+
+def test_existing_run_directory_needs_resume(nb201_csv, nb201_checkpoint, tmp_path, capsys):
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text(yaml.safe_dump(table_config(nb201_csv, nb201_checkpoint, budget=6)))
+    run = tmp_path / "run"
+    assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 0
+    assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    # resuming a finished run evaluates nothing and keeps the history
+    before = (run / "history.csv").read_text()
+    assert search_main(["--resume", str(run), "--no-progress"]) == 0
+    assert (run / "history.csv").read_text() == before
