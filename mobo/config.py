@@ -123,7 +123,7 @@ class SearchSettings:
     acquisition: Acquisition = "qlognehvi"
     num_restarts: int = 4
     raw_samples: int = 128
-    mc_samples: int = 64
+    mc_samples: int = 32
     reward: RewardConfig = field(default_factory=RewardConfig)
 
 

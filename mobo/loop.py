@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import math
@@ -34,7 +35,7 @@ from mobo.results import (
     reference_point,
 )
 from mobo.reward import reward
-from mobo.surrogate import fit_gp
+from mobo.surrogate import fit_gp, hyperparameters
 from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
 from spaces import Arch, SearchSpace, get_space
 
@@ -47,6 +48,8 @@ HYPERVOLUME_FILE = "hypervolume.csv"
 PARETO_CSV = "pareto.csv"
 PARETO_JSON = "pareto.json"
 LOG_FILE = "search.log"
+TIMING_FILE = "timing.csv"
+TIMING_HEADER = ("iteration", "observations", "fit_seconds", "acquisition_seconds", "decode_seconds", "replaced")
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ class Search:
         write_config(self.run_dir, config)
         self.latent = latent or latent_model(self.space, config.gvae, Path(config.output_root), progress)
         self._bounds: torch.Tensor | None = None
+        self._gp_state: dict[str, torch.Tensor] | None = None
         self.cost = NetworkCost(self.space)
+        self.timing: list[tuple] = self._load_timing()
 
     # --- bookkeeping ---------------------------------------------------------
     def _attach_log(self) -> None:
@@ -124,6 +129,13 @@ class Search:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
             log.addHandler(handler)
         log.setLevel(logging.INFO)
+
+    def _load_timing(self) -> list[tuple]:
+        path = self.run_dir / TIMING_FILE
+        if not path.exists():
+            return []
+        with path.open(newline="") as f:
+            return [tuple(row) for row in list(csv.reader(f))[1:]]
 
     @property
     def bounds(self) -> torch.Tensor:
@@ -197,17 +209,20 @@ class Search:
         if self.reward_mode:
             good = [r for r in good if not math.isnan(r.extra.get("reward", math.nan))]
         acq = None
+        t0 = time.perf_counter()
         if s.acquisition == "random" and not self.reward_mode or len(good) < 2:
             lo, hi = self.bounds
             z = lo + (hi - lo) * torch.rand(q, lo.shape[0], generator=generator, dtype=lo.dtype)
+            t1 = t0
         else:
             x = self.latent.encode([self.space.parse(r.arch) for r in good])
             if self.reward_mode:
                 y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
-                acq = qlognei(fit_gp(x, y, self.bounds), x, s.mc_samples)
+                model = self._fit(x, y)
+                acq = qlognei(model, x, s.mc_samples)
             else:
                 y = maximize_form(good, self.config.objectives)
-                model = fit_gp(x, y, self.bounds)
+                model = self._fit(x, y)
                 constraints = outcome_constraints(self.config.objectives)
                 if s.acquisition == "qlogparego":
                     acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
@@ -215,13 +230,26 @@ class Search:
                     ref = self.reference()
                     ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
                     acq = qlognehvi(model, x, ref_t, constraints, s.mc_samples)
+            t1 = time.perf_counter()
             z = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples)
+        t2 = time.perf_counter()
         single = acq[0] if isinstance(acq, list) else acq
         archs, replaced = decode_distinct(self.latent, z, self.bounds, self.history.keys, single, generator, rng)
-        if replaced:
-            log.info("iteration %d: %d of %d decoded candidates repeated a seen architecture; replaced",
-                     iteration, replaced, q)
+        t3 = time.perf_counter()
+        self.timing.append((iteration, len(good), round(t1 - t0, 4), round(t2 - t1, 4), round(t3 - t2, 4), replaced))
+        atomic_write_csv(self.run_dir / TIMING_FILE, TIMING_HEADER, self.timing)
+        log.info("iteration %d: fit %.2f s, acquisition %.2f s, decode %.2f s; %d of %d decoded candidates "
+                 "repeated a seen architecture and were replaced", iteration, t1 - t0, t2 - t1, t3 - t2, replaced, q)
         return archs
+
+    def _fit(self, x: torch.Tensor, y: torch.Tensor):
+        """Fits the GP, warm-started from the previous iteration's hyperparameters."""
+        try:
+            model = fit_gp(x, y, self.bounds, warm_start=self._gp_state)
+        except RuntimeError:  # a state from a differently shaped model: fit from scratch
+            model = fit_gp(x, y, self.bounds)
+        self._gp_state = hyperparameters(model)
+        return model
 
     def run(self) -> SearchResult:
         """Runs (or resumes) the search to ``search.budget`` evaluations."""

@@ -11,7 +11,17 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
 
-def fit_gp(x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75) -> SingleTaskGP:
+_HYPERPARAMETERS = ("mean_module.", "covar_module.", "likelihood.")
+
+
+def hyperparameters(model: SingleTaskGP) -> dict[str, Tensor]:
+    """The fitted mean, kernel and noise parameters of ``model`` (to warm-start the next fit)."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if k.startswith(_HYPERPARAMETERS)}
+
+
+def fit_gp(
+    x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75, warm_start: dict[str, Tensor] | None = None
+) -> SingleTaskGP:
     """Fits one independent GP per outcome (a batched ``SingleTaskGP``).
 
     Args:
@@ -21,6 +31,9 @@ def fit_gp(x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75) -> SingleTas
         maxiter: L-BFGS iterations of the marginal-likelihood fit. On NB201
             latents, 75 iterations land within a few percent of the converged
             lengthscales in a quarter of the time (2 s vs 8 s at 100 points).
+        warm_start: hyperparameters of the previous iteration's fit (same
+            outcomes and latent dimension): the optimizer starts there and
+            usually converges in far fewer iterations.
 
     Returns:
         The fitted model (outcomes standardized inside).
@@ -28,6 +41,8 @@ def fit_gp(x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75) -> SingleTas
     model = SingleTaskGP(
         x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
     )
+    if warm_start is not None:
+        model.load_state_dict(warm_start, strict=False)
     with warnings.catch_warnings():
         # Latent points of distinct architectures can sit close together; the
         # jitter warnings that follow are expected and handled by gpytorch.
