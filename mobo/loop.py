@@ -48,6 +48,7 @@ HYPERVOLUME_FILE = "hypervolume.csv"
 PARETO_CSV = "pareto.csv"
 PARETO_JSON = "pareto.json"
 LOG_FILE = "search.log"
+GVAE_FILE = "gvae/model.pt"
 TIMING_FILE = "timing.csv"
 TIMING_HEADER = ("iteration", "observations", "fit_seconds", "acquisition_seconds", "decode_seconds", "replaced")
 
@@ -115,11 +116,23 @@ class Search:
             self.run_dir / HISTORY_FILE, [o.name for o in config.objectives], ["reward"] if self.reward_mode else []
         )
         write_config(self.run_dir, config)
-        self.latent = latent or latent_model(self.space, config.gvae, Path(config.output_root), progress)
+        self.latent = latent or self._latent_model()
         self._bounds: torch.Tensor | None = None
         self._gp_state: dict[str, torch.Tensor] | None = None
         self.cost = NetworkCost(self.space)
         self.timing: list[tuple] = self._load_timing()
+
+    def _latent_model(self) -> LatentModel:
+        """The run's own copy of the graph VAE (so the run directory is self-contained and a
+        resume uses the very model the run started with), made on first use."""
+        local = self.run_dir / GVAE_FILE
+        if local.is_file():
+            return LatentModel.load(local, self.space)
+        model = latent_model(self.space, self.config.gvae, Path(self.config.output_root), self.progress)
+        model.save(local)
+        if "metrics" in model.info:
+            atomic_write_json(local.parent / "metrics.json", model.info["metrics"])
+        return model
 
     # --- bookkeeping ---------------------------------------------------------
     def _attach_log(self) -> None:

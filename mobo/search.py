@@ -17,6 +17,7 @@ from pathlib import Path
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
 from mobo.loop import CONFIG_FILE, HISTORY_FILE, PARETO_CSV, Search
+from mobo.report import write_report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     result = search.run()
+    try:
+        report = write_report(result.run_dir)
+    except (OSError, ValueError) as err:  # the results stand without their pictures
+        print(f"warning: could not write the plots and report: {err}", file=sys.stderr)
+        report = None
     print(f"run directory: {result.run_dir}")
+    if report is not None:
+        print(f"report: {report}")
     print(f"Pareto front: {result.run_dir / PARETO_CSV} ({result.pareto_size} architectures, "
           f"{result.evaluations} evaluations, hypervolume {result.hypervolume:.6g})")
     return 0

@@ -39,3 +39,34 @@ def nb201_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gvae") / "model.pt"
     model.save(path)
     return path
+
+
+def tiny_table_config(table: Path, checkpoint: Path, **search) -> dict:
+    """A fast NB201-table search: accuracy vs Raspberry Pi 4 latency (<= 30 ms)."""
+    return {
+        "name": "tiny",
+        "seed": 3,
+        "table": {"path": str(table)},
+        "gvae": {"checkpoint": str(checkpoint)},
+        "objectives": {
+            "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
+            "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize", "at_most": 30.0},
+        },
+        "search": {"budget": 12, "initial": 6, "batch_size": 3, "num_restarts": 2, "raw_samples": 32,
+                   "mc_samples": 16, **search},
+    }
+
+
+@pytest.fixture(scope="session")
+def finished_run(nb201_csv: Path, nb201_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small finished search run made by the command line (plots and report included)."""
+    import yaml
+
+    from mobo.search import main
+
+    folder = tmp_path_factory.mktemp("finished")
+    cfg = folder / "config.yaml"
+    cfg.write_text(yaml.safe_dump(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9)))
+    run = folder / "run"
+    assert main([str(cfg), "--out", str(run), "--no-progress"]) == 0
+    return run

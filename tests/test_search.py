@@ -11,22 +11,12 @@ from mobo.export import main as export_main
 from mobo.loop import Search
 from mobo.pareto import pareto_mask
 from mobo.search import main as search_main
+from tests.conftest import tiny_table_config
 
-FAST = {"num_restarts": 2, "raw_samples": 32, "mc_samples": 16}
 
 
 def table_config(table, checkpoint, **search):
-    return {
-        "name": "tiny",
-        "seed": 3,
-        "table": {"path": str(table)},
-        "gvae": {"checkpoint": str(checkpoint)},
-        "objectives": {
-            "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
-            "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize", "at_most": 30.0},
-        },
-        "search": {"budget": 12, "initial": 6, "batch_size": 3, **FAST, **search},
-    }
+    return tiny_table_config(table, checkpoint, **search)
 
 
 def read_csv(path):
@@ -166,3 +156,39 @@ def test_existing_run_directory_needs_resume(nb201_csv, nb201_checkpoint, tmp_pa
     before = (run / "history.csv").read_text()
     assert search_main(["--resume", str(run), "--no-progress"]) == 0
     assert (run / "history.csv").read_text() == before
+
+
+def test_killed_process_resumes_without_reevaluating(nb201_csv, nb201_checkpoint, tmp_path):
+    """SIGKILL the command mid-run, then --resume: the rows written before the kill stay as they were."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=14, initial=6)
+    # measured latency on this host makes evaluations slow enough to kill the run in the middle
+    data["objectives"]["host_latency"] = {"source": "measured_latency", "direction": "minimize", "repeats": 40,
+                                          "warmup": 2}
+    data["space"] = {"name": "nb201", "network": {"channels": 16, "cells_per_stage": 2}}
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text(yaml.safe_dump(data))
+    run = tmp_path / "run"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "mobo.search", str(cfg_path), "--out", str(run), "--no-progress"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    history = run / "history.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if history.exists() and len(read_csv(history)) >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before_rows = read_csv(history)
+    before = history.read_text()
+    assert 3 <= len(before_rows) < 14
+    assert search_main(["--resume", str(run), "--no-progress"]) == 0
+    after_rows = read_csv(history)
+    assert history.read_text().startswith(before)
+    assert len(after_rows) == 14 and len({r["key"] for r in after_rows}) == 14
