@@ -1,0 +1,229 @@
+"""The methods the benchmark compares, each ``(table, problem, budget, seed, workdir) -> arch strings``.
+
+Every method returns ``budget`` distinct NB201 architecture strings in the
+order it evaluated them.
+
+* ``latentnas``: the real ``mobo.search`` loop (``Search``) with table objectives.
+* ``random``: uniform sampling without replacement.
+* ``nsga2``: pymoo NSGA-II (population 20) on the 6 edge choices as integers
+  with rounding repair; duplicates eliminated.
+* ``motpe``: Optuna ``TPESampler(multivariate=True)`` with one direction per objective.
+* ``onehot-bo``: BoTorch qLogNEHVI on the 30-dimensional one-hot cell encoding
+  (continuous relaxation, argmax rounding), no VAE.
+* ``pool-bo``: the same GP and qLogNEHVI in the VAE latent space, maximized over
+  the encoded pool of all unevaluated cells (arch2vec-style ranking).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from bench.scoring import Problem
+from mobo import config as config_module
+from mobo.acquisition import outcome_constraints, qlognehvi
+from mobo.candidates import optimize
+from mobo.config import Config
+from mobo.loop import Search
+from mobo.objectives.table import BenchmarkTable
+from mobo.results import maximize_form
+from mobo.surrogate import fit_gp
+from spaces.nb201 import EDGES, OPS
+
+Method = Callable[[BenchmarkTable, Problem, int, int, Path], list[str]]
+ROLE_NAMES = ("accuracy", "latency", "energy")
+
+
+def search_config(table: BenchmarkTable, problem: Problem, budget: int, seed: int) -> Config:
+    """The LatentNAS defaults (``configs/nb201_table.yaml``) pointed at one problem: nothing per problem."""
+    objectives = {}
+    for name, column in zip(ROLE_NAMES, problem.columns):
+        objectives[name] = {"source": "table", "column": column,
+                            "direction": "maximize" if name == "accuracy" else "minimize"}
+    return config_module.from_dict({
+        "name": "bench",
+        "seed": seed,
+        "table": {"path": str(table.path)},
+        "objectives": objectives,
+        "search": {"budget": budget},
+    })
+
+
+def _run(search: Search) -> list[str]:
+    search.run()
+    return [r.arch for r in search.history.records]
+
+
+def latentnas(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    config = search_config(table, problem, budget, seed)
+    return _run(Search(config, workdir / "latentnas", progress=False))
+
+
+class PoolSearch(Search):
+    """qLogNEHVI maximized over the latent codes of every unevaluated cell (greedy, q at a time)."""
+
+    def propose(self, iteration: int) -> list:
+        s = self.config.search
+        q = min(s.batch_size, s.budget - len(self.history))
+        torch.manual_seed(self.config.seed * 1_000_003 + iteration)
+        if not hasattr(self, "_pool"):
+            self._pool = list(self.space.enumerate())
+            self._pool_z = self.latent.encode(self._pool)
+        good = [r for r in self.history.records if not r.failed]
+        x = self.latent.encode([self.space.parse(r.arch) for r in good])
+        y = maximize_form(good, self.config.objectives)
+        ref = self.reference()
+        ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+        acq = qlognehvi(self._fit(x, y), x, ref_t, outcome_constraints(self.config.objectives), s.mc_samples)
+        taken = set(self.history.keys)
+        chosen, chosen_z = [], []
+        for _ in range(q):
+            idx = [i for i, a in enumerate(self._pool) if self.space.canonical_key(a) not in taken]
+            acq.set_X_pending(torch.stack(chosen_z) if chosen_z else None)
+            with torch.no_grad():
+                values = torch.cat([acq(self._pool_z[idx[k:k + 4096]].unsqueeze(1)) for k in range(0, len(idx), 4096)])
+            best = idx[int(values.argmax())]
+            chosen.append(self._pool[best])
+            chosen_z.append(self._pool_z[best])
+            taken.add(self.space.canonical_key(self._pool[best]))
+        return chosen
+
+
+def pool_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    return _run(PoolSearch(search_config(table, problem, budget, seed), workdir / "pool-bo", progress=False))
+
+
+def one_hot(archs: list) -> torch.Tensor:
+    """``n x 30`` one-hot encoding of NB201 cells (6 edges x 5 ops)."""
+    x = torch.zeros(len(archs), len(EDGES) * len(OPS), dtype=torch.float64)
+    for i, arch in enumerate(archs):
+        for k, op in enumerate(arch):
+            x[i, k * len(OPS) + OPS.index(op)] = 1.0
+    return x
+
+
+class OneHotSearch(Search):
+    """qLogNEHVI on the one-hot encoding: continuous relaxation, argmax per edge, no VAE."""
+
+    def propose(self, iteration: int) -> list:
+        s = self.config.search
+        q = min(s.batch_size, s.budget - len(self.history))
+        torch.manual_seed(self.config.seed * 1_000_003 + iteration)
+        rng = random.Random(self.config.seed * 104_729 + iteration)
+        good = [r for r in self.history.records if not r.failed]
+        x = one_hot([self.space.parse(r.arch) for r in good])
+        y = maximize_form(good, self.config.objectives)
+        bounds = torch.stack([torch.zeros(x.shape[1]), torch.ones(x.shape[1])]).double()
+        ref = self.reference()
+        ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+        acq = qlognehvi(fit_gp(x, y, bounds), x, ref_t, outcome_constraints(self.config.objectives), s.mc_samples)
+        z = optimize(acq, bounds, q, s.num_restarts, s.raw_samples)
+        taken = set(self.history.keys)
+        chosen = []
+        for point in z:
+            arch = tuple(OPS[int(i)] for i in point.view(len(EDGES), len(OPS)).argmax(dim=-1))
+            while self.space.canonical_key(arch) in taken:  # a repeat: the user falls back to a random cell
+                arch = self.space.sample(rng)
+            chosen.append(arch)
+            taken.add(self.space.canonical_key(arch))
+        return chosen
+
+
+def onehot_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    return _run(OneHotSearch(search_config(table, problem, budget, seed), workdir / "onehot-bo", progress=False))
+
+
+def random_search(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    return random.Random(seed).sample(list(table.archs), budget)
+
+
+def _values(table: BenchmarkTable, problem: Problem, arch: str) -> list[float]:
+    return [table.value(arch, c) for c in problem.columns]
+
+
+def _arch_string(ops: list[str]) -> str:
+    from spaces import get_space
+
+    return get_space("nb201").format(tuple(ops))
+
+
+class _Done(Exception):
+    pass
+
+
+def nsga2(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    import numpy as np
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.core.problem import Problem as PymooProblem
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.repair.rounding import RoundingRepair
+    from pymoo.operators.sampling.rnd import IntegerRandomSampling
+    from pymoo.optimize import minimize
+
+    seen: list[str] = []
+    known: set[str] = set()
+    signs = np.array([-1.0] + [1.0] * (len(problem.columns) - 1))  # pymoo minimizes
+
+    class Cells(PymooProblem):
+        def __init__(self) -> None:
+            super().__init__(n_var=len(EDGES), n_obj=len(problem.columns), xl=0, xu=len(OPS) - 1, vtype=int)
+
+        def _evaluate(self, x, out, *args, **kwargs):
+            rows = []
+            for genes in np.asarray(x).round().astype(int):
+                arch = _arch_string([OPS[g] for g in genes])
+                if arch not in known:
+                    if len(seen) == budget:
+                        raise _Done
+                    known.add(arch)
+                    seen.append(arch)
+                rows.append(np.array(_values(table, problem, arch)) * signs)
+            out["F"] = np.array(rows)
+
+    algorithm = NSGA2(
+        pop_size=20,
+        sampling=IntegerRandomSampling(),
+        crossover=SBX(prob=1.0, eta=3.0, vtype=float, repair=RoundingRepair()),
+        mutation=PM(prob=1.0, eta=3.0, vtype=float, repair=RoundingRepair()),
+        eliminate_duplicates=True,
+    )
+    try:
+        minimize(Cells(), algorithm, ("n_gen", 100 * budget), seed=seed, verbose=False)
+    except _Done:
+        pass
+    return seen
+
+
+def motpe(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(multivariate=True, seed=seed)
+    directions = ["maximize"] + ["minimize"] * (len(problem.columns) - 1)
+    study = optuna.create_study(directions=directions, sampler=sampler)
+    seen: list[str] = []
+    known: set[str] = set()
+    for _ in range(50 * budget):
+        trial = study.ask()
+        arch = _arch_string([trial.suggest_categorical(f"edge{k}", list(OPS)) for k in range(len(EDGES))])
+        study.tell(trial, _values(table, problem, arch))
+        if arch not in known:
+            known.add(arch)
+            seen.append(arch)
+            if len(seen) == budget:
+                break
+    return seen
+
+
+METHODS: dict[str, Method] = {
+    "latentnas": latentnas,
+    "random": random_search,
+    "nsga2": nsga2,
+    "motpe": motpe,
+    "onehot-bo": onehot_bo,
+    "pool-bo": pool_bo,
+}

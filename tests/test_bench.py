@@ -1,0 +1,73 @@
+import math
+
+import pytest
+
+from bench.methods import METHODS
+from bench.scoring import Problem, Scorer, evaluations_to
+from mobo.objectives.table import BenchmarkTable
+from spaces import get_space
+
+
+def write_table(path, rows):
+    path.write_text("arch,acc,lat,energy\n" + "".join(f"{a},{x},{y},{z}\n" for a, x, y, z in rows))
+    return BenchmarkTable(path)
+
+
+def test_roi_ratio_on_a_hand_made_2d_front(tmp_path):
+    # accuracy 75th percentile 6.75, latency median 5.5: only a (10, 4) and b (9, 2) are in the region
+    table = write_table(tmp_path / "t.csv", [
+        ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
+        ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
+    ])
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    assert scorer.roi_ref.tolist() == [6.75, -5.5]
+    box_a, box_b, overlap = 3.25 * 1.5, 2.25 * 3.5, 2.25 * 1.5
+    total = box_a + box_b - overlap
+    assert scorer.roi_total == pytest.approx(total)
+    assert scorer.roi_ratio(["b"]) == pytest.approx(box_b / total)
+    assert scorer.roi_ratio(["a", "b", "d"]) == pytest.approx(1.0)
+    assert scorer.roi_ratio(["d", "h"]) == 0.0
+    assert scorer.trace(["d", "b", "h", "a"]) == pytest.approx([0.0, box_b / total, box_b / total, 1.0])
+    assert scorer.recall(["b"]) == pytest.approx(0.5)  # the true front in the region is {a, b}
+    assert evaluations_to([0.1, 0.95, 1.0], 0.9) == 2.0 and math.isnan(evaluations_to([0.1], 0.9))
+    assert 0.0 < scorer.full_ratio(["a"]) < scorer.full_ratio(["a", "b"]) == pytest.approx(1.0)
+
+
+def test_roi_ratio_3d(tmp_path):
+    # reference: accuracy 75th percentile 6.75, latency and energy medians 5.5
+    table = write_table(tmp_path / "t.csv", [
+        ("a", 10, 2, 3), ("b", 9, 1, 4), ("c", 1, 9, 9), ("d", 2, 8, 8), ("e", 3, 7, 7),
+        ("f", 4, 6, 6), ("g", 5, 5, 5), ("h", 6, 4, 4),
+    ])
+    scorer = Scorer(table, Problem("acc/lat/energy", ("acc", "lat", "energy")))
+    assert scorer.roi_ref.tolist() == [6.75, -5.5, -5.5]
+    box_a, box_b, overlap = 3.25 * 3.5 * 2.5, 2.25 * 4.5 * 1.5, 2.25 * 3.5 * 1.5
+    assert scorer.roi_total == pytest.approx(box_a + box_b - overlap)
+    assert scorer.roi_ratio(["a"]) == pytest.approx(box_a / (box_a + box_b - overlap))
+    assert scorer.roi_ratio(["b", "a"]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_each_method_returns_valid_distinct_architectures(method, nb201_csv, nb201_checkpoint, tmp_path,
+                                                          monkeypatch):
+    import bench.methods as methods
+
+    original = methods.search_config
+
+    def small(table, problem, budget, seed):  # the tiny test VAE and fast acquisition settings
+        config = original(table, problem, budget, seed)
+        from mobo import config as C
+
+        data = C.to_dict(config)
+        data["gvae"]["checkpoint"] = str(nb201_checkpoint)
+        data["search"].update(initial=6, num_restarts=2, raw_samples=32, mc_samples=16)
+        return C.from_dict(data)
+
+    monkeypatch.setattr(methods, "search_config", small)
+    table = BenchmarkTable(nb201_csv)
+    archs = METHODS[method](table, Problem("p", ("acc_cifar10", "lat_raspi4_ms")), 10, 0, tmp_path)
+    space = get_space("nb201")
+    assert len(archs) == 10 and len(set(archs)) == 10
+    for arch in archs:
+        space.parse(arch)
+        assert arch in table.row_of
