@@ -67,17 +67,14 @@ class PoolSearch(Search):
 
     def propose(self, iteration: int) -> list:
         s = self.config.search
-        q = min(s.batch_size, s.budget - len(self.history))
-        torch.manual_seed(self.config.seed * 1_000_003 + iteration)
+        q, good, _, _ = self.batch_start(iteration)
         if not hasattr(self, "_pool"):
             self._pool = list(self.space.enumerate())
             self._pool_z = self.latent.encode(self._pool)
-        good = [r for r in self.history.records if not r.failed]
         x = self.latent.encode([self.space.parse(r.arch) for r in good])
         y = maximize_form(good, self.config.objectives)
-        ref = self.reference()
-        ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
-        acq = qlognehvi(self._fit(x, y), x, ref_t, outcome_constraints(self.config.objectives), s.mc_samples)
+        acq = qlognehvi(self._fit(x, y), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
+                        s.mc_samples)
         taken = set(self.history.keys)
         chosen, chosen_z = [], []
         for _ in range(q):
@@ -110,16 +107,12 @@ class OneHotSearch(Search):
 
     def propose(self, iteration: int) -> list:
         s = self.config.search
-        q = min(s.batch_size, s.budget - len(self.history))
-        torch.manual_seed(self.config.seed * 1_000_003 + iteration)
-        rng = random.Random(self.config.seed * 104_729 + iteration)
-        good = [r for r in self.history.records if not r.failed]
+        q, good, _, rng = self.batch_start(iteration)
         x = one_hot([self.space.parse(r.arch) for r in good])
         y = maximize_form(good, self.config.objectives)
         bounds = torch.stack([torch.zeros(x.shape[1]), torch.ones(x.shape[1])]).double()
-        ref = self.reference()
-        ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
-        acq = qlognehvi(fit_gp(x, y, bounds), x, ref_t, outcome_constraints(self.config.objectives), s.mc_samples)
+        acq = qlognehvi(fit_gp(x, y, bounds), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
+                        s.mc_samples)
         z = optimize(acq, bounds, q, s.num_restarts, s.raw_samples)
         taken = set(self.history.keys)
         chosen = []

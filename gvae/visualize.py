@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from gvae.latent import LatentModel
 from mobo.plot import load_run, pareto_records, plt, save
 from mobo.loop import GVAE_FILE
 from mobo.objectives.table import BenchmarkTable
+from mobo.utils.cli import write_files
 from spaces import Arch
 
 _PARAM_SAMPLE = 1_500
@@ -133,14 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="PNG path (an SVG is written beside it)")
     parser.add_argument("--max-points", type=int, default=20_000)
     args = parser.parse_args(argv)
-    try:
-        paths = visualize(args.source, args.table, args.color, args.method, args.out, args.max_points)
-    except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for path in paths:
-        print(f"wrote {path}")
-    return 0
+    return write_files(lambda: visualize(args.source, args.table, args.color, args.method, args.out, args.max_points))
 
 
 if __name__ == "__main__":

@@ -253,15 +253,14 @@ def _objective(name: str, data: Any) -> ObjectiveConfig:
     common = {k: v for k, v in data.items() if k in _COMMON_OBJECTIVE_KEYS}
     own = {k: v for k, v in data.items() if k not in _COMMON_OBJECTIVE_KEYS}
     options_cls = SOURCE_OPTIONS[source]
-    try:
-        options = build_dataclass(options_cls, own, path)
-    except ConfigError as err:
-        if "unknown key" in str(err):
-            keys = list(_COMMON_OBJECTIVE_KEYS) + [f.name for f in fields(options_cls)]
+    allowed = [f.name for f in fields(options_cls)]
+    for key in own:
+        if key not in allowed:
             raise ConfigError(
-                f"{str(err).split(':')[0]}: unknown key for source {source!r}; expected one of: {', '.join(keys)}"
-            ) from None
-        raise
+                f"{path}.{key}: unknown key for source {source!r}; expected one of: "
+                f"{', '.join([*_COMMON_OBJECTIVE_KEYS, *allowed])}"
+            )
+    options = build_dataclass(options_cls, own, path)
     objective = build_dataclass(ObjectiveConfig, {"name": name, **common}, path)
     return dataclasses.replace(objective, options=options)
 

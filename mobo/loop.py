@@ -9,7 +9,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,8 +211,15 @@ class Search:
         return ref
 
     # --- the loop --------------------------------------------------------------
-    def propose(self, iteration: int) -> list[Arch]:
-        """The next batch of ``q`` new architectures."""
+    def reference_tensor(self) -> torch.Tensor:
+        """The reference point in maximize form (``m``), as the acquisition wants it."""
+        ref = self.reference()
+        return torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+
+    def batch_start(self, iteration: int) -> tuple[int, list[Evaluation], torch.Generator, random.Random]:
+        """What every proposal starts from: the batch size ``q`` (less at the end of the budget),
+        the successful evaluations, and random streams seeded by (seed, iteration), so a
+        resumed run proposes what the uninterrupted one would have."""
         s = self.config.search
         q = min(s.batch_size, s.budget - len(self.history))
         torch.manual_seed(self.config.seed * 1_000_003 + iteration)
@@ -221,9 +228,15 @@ class Search:
         good = [r for r in self.history.records if not r.failed]
         if self.reward_mode:
             good = [r for r in good if not math.isnan(r.extra.get("reward", math.nan))]
+        return q, good, generator, rng
+
+    def propose(self, iteration: int) -> list[Arch]:
+        """The next batch of ``q`` new architectures."""
+        s = self.config.search
+        q, good, generator, rng = self.batch_start(iteration)
         acq = None
         t0 = time.perf_counter()
-        if s.acquisition == "random" and not self.reward_mode or len(good) < 2:
+        if (s.acquisition == "random" and not self.reward_mode) or len(good) < 2:
             lo, hi = self.bounds
             z = lo + (hi - lo) * torch.rand(q, lo.shape[0], generator=generator, dtype=lo.dtype)
             t1 = t0
@@ -240,9 +253,7 @@ class Search:
                 if s.acquisition == "qlogparego":
                     acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
                 else:
-                    ref = self.reference()
-                    ref_t = torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
-                    acq = qlognehvi(model, x, ref_t, constraints, s.mc_samples)
+                    acq = qlognehvi(model, x, self.reference_tensor(), constraints, s.mc_samples)
             t1 = time.perf_counter()
             z = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples)
         t2 = time.perf_counter()
@@ -257,10 +268,7 @@ class Search:
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
         """Fits the GP, warm-started from the previous iteration's hyperparameters."""
-        try:
-            model = fit_gp(x, y, self.bounds, warm_start=self._gp_state)
-        except RuntimeError:  # a state from a differently shaped model: fit from scratch
-            model = fit_gp(x, y, self.bounds)
+        model = fit_gp(x, y, self.bounds, warm_start=self._gp_state)
         self._gp_state = hyperparameters(model)
         return model
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from mobo.loop import CONFIG_FILE, HISTORY_FILE, HYPERVOLUME_FILE  # noqa: E402
 from mobo.objectives.table import BenchmarkTable  # noqa: E402
 from mobo.pareto import pareto_mask  # noqa: E402
 from mobo.results import pareto_records  # noqa: E402
+from mobo.utils.cli import write_files  # noqa: E402
 
 PLOTS_DIR = "plots"
 _UNITS = {"train": "%", "measured_latency": "ms", "params": "M", "flops": "MFLOPs"}
@@ -204,14 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--table", type=Path, help="benchmark table whose true front is drawn")
     args = parser.parse_args(argv)
-    try:
-        paths = plot_run(args.run_dir, args.table)
-    except (ConfigError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    for path in paths:
-        print(f"wrote {path}")
-    return 0
+    return write_files(lambda: plot_run(args.run_dir, args.table))
 
 
 if __name__ == "__main__":

@@ -16,12 +16,11 @@ import base64
 import csv
 import html
 import statistics
-import sys
 from pathlib import Path
 
-from mobo.config import ConfigError
 from mobo.loop import CONFIG_FILE, PARETO_CSV, TIMING_FILE
 from mobo.plot import PLOTS_DIR, RunData, load_run, objective_label, plot_run
+from mobo.utils.cli import write_files
 from mobo.utils.io import atomic_write_text
 
 REPORT_FILE = "report.html"
@@ -119,13 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--table", type=Path, help="benchmark table whose true front is drawn")
     args = parser.parse_args(argv)
-    try:
-        path = write_report(args.run_dir, args.table)
-    except (ConfigError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}")
-    return 0
+    return write_files(lambda: [write_report(args.run_dir, args.table)])
 
 
 if __name__ == "__main__":

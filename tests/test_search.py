@@ -15,10 +15,6 @@ from tests.conftest import tiny_table_config
 
 
 
-def table_config(table, checkpoint, **search):
-    return tiny_table_config(table, checkpoint, **search)
-
-
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -26,7 +22,7 @@ def read_csv(path):
 
 def test_tiny_table_search_writes_consistent_run(nb201_csv, nb201_checkpoint, tmp_path):
     cfg_path = tmp_path / "c.yaml"
-    cfg_path.write_text(yaml.safe_dump(table_config(nb201_csv, nb201_checkpoint)))
+    cfg_path.write_text(yaml.safe_dump(tiny_table_config(nb201_csv, nb201_checkpoint)))
     run = tmp_path / "run"
     assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 0
     for name in ("config.yaml", "history.csv", "hypervolume.csv", "reference_point.json", "pareto.csv",
@@ -69,7 +65,7 @@ class Interrupt(BaseException):
 
 
 def test_resume_after_interruption_reevaluates_nothing(nb201_csv, nb201_checkpoint, tmp_path):
-    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint))
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint))
     run = tmp_path / "run"
     calls: list[str] = []
     first = Search(config, run, progress=False)
@@ -100,7 +96,7 @@ def test_resume_after_interruption_reevaluates_nothing(nb201_csv, nb201_checkpoi
 
 
 def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_checkpoint, tmp_path):
-    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint, budget=9, initial=6))
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, initial=6))
     search = Search(config, tmp_path / "run", progress=False)
     lookup = search.evaluators["latency"]
     count = {"n": 0}
@@ -124,14 +120,14 @@ def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_che
 
 @pytest.mark.parametrize("acquisition", ["qlogparego", "random"])
 def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisition):
-    config = C.from_dict(table_config(nb201_csv, nb201_checkpoint, budget=9, acquisition=acquisition))
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, acquisition=acquisition))
     result = Search(config, tmp_path / "run", progress=False).run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["key"] for r in rows}) == 9
 
 
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
-    data = table_config(nb201_csv, nb201_checkpoint, budget=9, mode="reward", reward={"preset": "hard"})
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, mode="reward", reward={"preset": "hard"})
     data["objectives"]["energy"] = {"source": "table", "column": "energy_pi5_litert_cifar100_mj",
                                     "direction": "minimize", "at_most": 5.0}
     result = Search(C.from_dict(data), tmp_path / "run", progress=False).run()
@@ -147,7 +143,7 @@ def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path)
 
 def test_existing_run_directory_needs_resume(nb201_csv, nb201_checkpoint, tmp_path, capsys):
     cfg_path = tmp_path / "c.yaml"
-    cfg_path.write_text(yaml.safe_dump(table_config(nb201_csv, nb201_checkpoint, budget=6)))
+    cfg_path.write_text(yaml.safe_dump(tiny_table_config(nb201_csv, nb201_checkpoint, budget=6)))
     run = tmp_path / "run"
     assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 0
     assert search_main([str(cfg_path), "--out", str(run), "--no-progress"]) == 2
