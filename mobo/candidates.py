@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 import torch
 from botorch.acquisition import AcquisitionFunction
@@ -60,28 +59,87 @@ def optimize(
     return z
 
 
+def rank_decoded(
+    latent: LatentModel,
+    z: Tensor,
+    bounds: Tensor,
+    seen: set[str],
+    acq: AcquisitionFunction | list[AcquisitionFunction],
+    generator: torch.Generator,
+    rng: random.Random,
+) -> tuple[list[Arch], int]:
+    """Picks ``q`` new architectures by the acquisition at their *re-encoded* latent codes.
+
+    The optimizer's points ``z`` and random perturbations of them (several
+    scales) are decoded; every decoded architecture not seen yet is encoded
+    again, and the ``q`` are chosen greedily by acquisition value at those
+    codes (the earlier picks pending). A latent optimum often decodes to an
+    architecture whose own code lies elsewhere, or to one already evaluated;
+    scoring the codes the GP will actually see corrects both.
+
+    Args:
+        z: ``q x d`` points from :func:`optimize`.
+        seen: canonical keys evaluated or pending (not modified).
+        acq: the acquisition, or one per pick (qLogNParEGO).
+
+    Returns:
+        The ``q`` architectures and how many of the ``q`` optimizer points
+        decoded to a seen architecture.
+
+    Raises:
+        SpaceExhausted: when no unseen architecture can be found.
+    """
+    space = latent.space
+    q, d = z.shape
+    width = bounds[1] - bounds[0]
+    per_scale = max(1, _PERTURBATIONS // len(_SCALES))
+    clouds = [z]
+    for scale in _SCALES:
+        noise = torch.randn(q, per_scale, d, generator=generator, dtype=z.dtype)
+        clouds.append((z.unsqueeze(1) + scale * width * noise).reshape(-1, d))
+    points = torch.minimum(torch.maximum(torch.cat(clouds), bounds[0]), bounds[1])
+    decoded = latent.decode(points)
+    repeats = sum(space.canonical_key(a) in seen for a in decoded[:q])
+    fresh: dict[str, Arch] = {}
+    for arch in decoded:
+        key = space.canonical_key(arch)
+        if key not in seen and key not in fresh:
+            fresh[key] = arch
+    while len(fresh) < q:
+        arch = _unseen_sample(latent, seen | set(fresh), rng)
+        fresh[space.canonical_key(arch)] = arch
+    candidates = list(fresh.values())
+    codes = latent.encode(candidates)
+    acqs = acq if isinstance(acq, list) else [acq]
+    chosen: list[int] = []
+    for pick in range(q):
+        f = acqs[pick % len(acqs)]
+        f.set_X_pending(codes[chosen] if chosen else None)
+        with torch.no_grad():
+            values = torch.cat([f(codes[k : k + 1024].unsqueeze(1)) for k in range(0, len(codes), 1024)])
+        values[chosen] = -torch.inf
+        chosen.append(int(values.argmax()))
+    for f in acqs:
+        f.set_X_pending(None)
+    return [candidates[i] for i in chosen], repeats
+
+
 def decode_distinct(
     latent: LatentModel,
     z: Tensor,
     bounds: Tensor,
     seen: set[str],
-    acq: AcquisitionFunction | None,
     generator: torch.Generator,
     rng: random.Random,
 ) -> tuple[list[Arch], int]:
-    """Decodes candidates, replacing any whose canonical key was seen or already chosen.
+    """Decodes candidates with no acquisition to rank them (random search in the latent box).
 
-    A repeat is replaced by the best new decoding among random perturbations of
-    its latent point (growing scales; best by ``acq`` given the candidates
-    already chosen as pending, else the first), and if none decodes to a new
-    architecture, by a uniform sample of the space not yet seen.
-
-    Args:
-        z: ``q x d`` candidates.
-        seen: canonical keys evaluated or pending (not modified).
+    A candidate that decodes to a seen or already chosen architecture is
+    replaced by the first new decoding among random perturbations of its latent
+    point (growing scales), else by a uniform sample of the space not yet seen.
 
     Returns:
-        The ``q`` architectures and the number of candidates that were replaced.
+        The architectures and the number of candidates that were replaced.
 
     Raises:
         SpaceExhausted: when no unseen architecture can be found.
@@ -89,58 +147,28 @@ def decode_distinct(
     space = latent.space
     taken = set(seen)
     chosen: list[Arch] = []
-    chosen_z: list[Tensor] = []
     replaced = 0
     width = bounds[1] - bounds[0]
     for point in z:
         arch = latent.decode(point[None])[0]
-        if space.canonical_key(arch) not in taken:
-            chosen.append(arch)
-            chosen_z.append(point)
-            taken.add(space.canonical_key(arch))
-            continue
-        replaced += 1
-        found = _nearby(latent, point, width, bounds, taken, acq, chosen_z, generator)
-        if found is None:
-            found = (_unseen_sample(latent, taken, rng), point)
-        arch, point = found
+        if space.canonical_key(arch) in taken:
+            replaced += 1
+            arch = _nearby(latent, point, width, bounds, taken, generator) or _unseen_sample(latent, taken, rng)
         chosen.append(arch)
-        chosen_z.append(point)
         taken.add(space.canonical_key(arch))
     return chosen, replaced
 
 
 def _nearby(
-    latent: LatentModel,
-    point: Tensor,
-    width: Tensor,
-    bounds: Tensor,
-    taken: set[str],
-    acq: AcquisitionFunction | None,
-    pending: Sequence[Tensor],
-    generator: torch.Generator,
-) -> tuple[Arch, Tensor] | None:
+    latent: LatentModel, point: Tensor, width: Tensor, bounds: Tensor, taken: set[str], generator: torch.Generator
+) -> Arch | None:
     space = latent.space
     for scale in _SCALES:
         noise = torch.randn(_PERTURBATIONS, point.shape[-1], generator=generator, dtype=point.dtype)
         pts = torch.minimum(torch.maximum(point + scale * width * noise, bounds[0]), bounds[1])
-        archs = latent.decode(pts)
-        fresh = {}
-        for i, arch in enumerate(archs):
-            key = space.canonical_key(arch)
-            if key not in taken and key not in fresh:
-                fresh[key] = i
-        if not fresh:
-            continue
-        idx = list(fresh.values())
-        if acq is None:
-            best = idx[0]
-        else:
-            acq.set_X_pending(torch.stack(list(pending)) if pending else None)
-            with torch.no_grad():
-                values = acq(pts[idx].unsqueeze(1))
-            best = idx[int(values.argmax())]
-        return archs[best], pts[best]
+        for arch in latent.decode(pts):
+            if space.canonical_key(arch) not in taken:
+                return arch
     return None
 
 

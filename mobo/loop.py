@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from gvae.latent import LatentModel
 from mobo.acquisition import outcome_constraints, qlognehvi, qlognei, qlogparego_list
-from mobo.candidates import SpaceExhausted, decode_distinct, optimize
+from mobo.candidates import SpaceExhausted, decode_distinct, optimize, rank_decoded
 from mobo.config import Config, to_dict
 from mobo.embedding import latent_bounds, latent_model
 from mobo.history import Evaluation, History
@@ -257,13 +257,15 @@ class Search:
             t1 = time.perf_counter()
             z = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples)
         t2 = time.perf_counter()
-        single = acq[0] if isinstance(acq, list) else acq
-        archs, replaced = decode_distinct(self.latent, z, self.bounds, self.history.keys, single, generator, rng)
+        if acq is None:
+            archs, replaced = decode_distinct(self.latent, z, self.bounds, self.history.keys, generator, rng)
+        else:
+            archs, replaced = rank_decoded(self.latent, z, self.bounds, self.history.keys, acq, generator, rng)
         t3 = time.perf_counter()
         self.timing.append((iteration, len(good), round(t1 - t0, 4), round(t2 - t1, 4), round(t3 - t2, 4), replaced))
         atomic_write_csv(self.run_dir / TIMING_FILE, TIMING_HEADER, self.timing)
-        log.info("iteration %d: fit %.2f s, acquisition %.2f s, decode %.2f s; %d of %d decoded candidates "
-                 "repeated a seen architecture and were replaced", iteration, t1 - t0, t2 - t1, t3 - t2, replaced, q)
+        log.info("iteration %d: fit %.2f s, acquisition %.2f s, decode %.2f s; %d of %d optimizer points "
+                 "decoded to a seen architecture", iteration, t1 - t0, t2 - t1, t3 - t2, replaced, q)
         return archs
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
