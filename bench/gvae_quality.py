@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/gvae_quality.py [--space nb201] [--seeds 0 1 2] [--epochs 30] [--latent-dim 16]
+    python -m bench.gvae_quality [--space nb201] [--seeds 0 1 2] [--epochs 30] [--latent-dim 16]
 
 Trains on a 90/10 split for each seed and prints every metric of
 ``metrics.json`` per seed and the median (see ``gvae.metrics``).

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/mobo_overhead.py --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
+    python -m bench.mobo_overhead --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
         [--seeds 0 1 2 3 4] [--checkpoint model.pt]
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
@@ -66,7 +66,7 @@ def main() -> None:
             times.append(elapsed)
         _, _, fit_s, acq_s, decode_s, replaced = search.timing[-1]
         print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, acquisition {acq_s:.2f}, decode {decode_s:.2f}, "
-              f"{replaced} repeats replaced)", flush=True)
+              f"{replaced} optimizer points decoded to a seen cell)", flush=True)
     print(f"{args.acquisition}, {args.observations} observations, q={args.q}, latent dim "
           f"{search.latent.latent_dim}, {torch.get_num_threads()} threads: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "
