@@ -1,0 +1,71 @@
+"""How well a GP predicts accuracy and latency from an encoding of NB201 cells.
+
+Usage::
+
+    python -m bench.gp_fit --table ../shared/benchmarks/nb201.csv --accuracy acc_cifar10 --latency lat_raspi4_ms
+        [--train 100] [--test 2000] [--seeds 0 1 2] [--checkpoint model.pt]
+
+For each seed: fit the search's GP (``mobo.surrogate.fit_gp``) on ``--train``
+uniformly sampled cells, predict ``--test`` other cells, and report the
+Spearman rank correlation of predicted vs true values, for the graph-VAE latent
+codes (the search's inputs) and for the 30-dimensional one-hot encoding.
+Prints per seed and the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+from pathlib import Path
+
+import torch
+from scipy.stats import spearmanr
+
+from bench.methods import one_hot
+from mobo import config as config_module
+from mobo.embedding import latent_bounds, latent_model
+from mobo.objectives.table import BenchmarkTable
+from mobo.surrogate import fit_gp
+from spaces import get_space
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--table", required=True)
+    parser.add_argument("--accuracy", required=True)
+    parser.add_argument("--latency", required=True)
+    parser.add_argument("--train", type=int, default=100)
+    parser.add_argument("--test", type=int, default=2000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--checkpoint", default=None)
+    args = parser.parse_args()
+    table = BenchmarkTable(args.table)
+    space = get_space("nb201")
+    settings = config_module.GVAESettings(checkpoint=args.checkpoint)
+    model = latent_model(space, settings, Path("runs"), progress=False)
+    box = latent_bounds(model, 0)
+    unit = torch.stack([torch.zeros(30), torch.ones(30)]).double()
+    archs = list(space.enumerate())
+    y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
+                         dtype=torch.float64)
+    results: dict[str, list[float]] = {}
+    for seed in args.seeds:
+        idx = random.Random(seed).sample(range(len(archs)), args.train + args.test)
+        tr, te = idx[: args.train], idx[args.train:]
+        for name, encode, bounds in (("latent", model.encode, box), ("one-hot", one_hot, unit)):
+            x_tr, x_te = encode([archs[i] for i in tr]), encode([archs[i] for i in te])
+            gp = fit_gp(x_tr, y_all[tr], bounds)
+            with torch.no_grad():
+                mean = gp.posterior(x_te).mean
+            for k, column in enumerate(("accuracy", "latency")):
+                rho = float(spearmanr(mean[:, k].numpy(), y_all[te, k].numpy()).statistic)
+                results.setdefault(f"{name} {column}", []).append(rho)
+                print(f"seed {seed} {name:7s} {column:8s} Spearman rho {rho:.3f}", flush=True)
+    print(f"{args.train} training cells, {args.test} held out, columns {args.accuracy} / {args.latency}")
+    for key, values in results.items():
+        print(f"median {key}: {statistics.median(values):.3f}")
+
+
+if __name__ == "__main__":
+    main()
