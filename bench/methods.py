@@ -31,6 +31,7 @@ from mobo.loop import Search
 from mobo.objectives.table import BenchmarkTable
 from mobo.results import maximize_form
 from mobo.surrogate import fit_gp
+from spaces import get_space
 from spaces.nb201 import EDGES, OPS
 
 Method = Callable[[BenchmarkTable, Problem, int, int, Path], list[str]]
@@ -70,6 +71,7 @@ class PoolSearch(Search):
         q, good, _, _ = self.batch_start(iteration)
         if not hasattr(self, "_pool"):
             self._pool = list(self.space.enumerate())
+            self._pool_keys = [self.space.canonical_key(a) for a in self._pool]
             self._pool_z = self.latent.encode(self._pool)
         x = self.latent.encode([self.space.parse(r.arch) for r in good])
         y = maximize_form(good, self.config.objectives)
@@ -78,14 +80,14 @@ class PoolSearch(Search):
         taken = set(self.history.keys)
         chosen, chosen_z = [], []
         for _ in range(q):
-            idx = [i for i, a in enumerate(self._pool) if self.space.canonical_key(a) not in taken]
+            idx = [i for i, key in enumerate(self._pool_keys) if key not in taken]
             acq.set_X_pending(torch.stack(chosen_z) if chosen_z else None)
             with torch.no_grad():
                 values = torch.cat([acq(self._pool_z[idx[k:k + 4096]].unsqueeze(1)) for k in range(0, len(idx), 4096)])
             best = idx[int(values.argmax())]
             chosen.append(self._pool[best])
             chosen_z.append(self._pool_z[best])
-            taken.add(self.space.canonical_key(self._pool[best]))
+            taken.add(self._pool_keys[best])
         return chosen
 
 
@@ -137,10 +139,11 @@ def _values(table: BenchmarkTable, problem: Problem, arch: str) -> list[float]:
     return [table.value(arch, c) for c in problem.columns]
 
 
-def _arch_string(ops: list[str]) -> str:
-    from spaces import get_space
+_NB201 = get_space("nb201")
 
-    return get_space("nb201").format(tuple(ops))
+
+def _arch_string(ops: list[str]) -> str:
+    return _NB201.format(tuple(ops))
 
 
 class _Done(Exception):

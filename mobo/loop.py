@@ -26,7 +26,6 @@ from mobo.history import Evaluation, History
 from mobo.objectives import BenchmarkTable, Evaluator, build_evaluator
 from mobo.results import (
     NetworkCost,
-    hypervolume_of,
     hypervolume_trace,
     is_feasible,
     json_safe,
@@ -282,12 +281,14 @@ class Search:
             log.info("resuming %s at %d/%d evaluations", self.run_dir, done, s.budget)
         bar = tqdm(total=s.budget, initial=done, desc="search", disable=not self.progress, file=sys.stderr,
                    unit="eval")
+        result: SearchResult | None = None
         try:
             if self.history.last_iteration <= 0:
-                pending = [a for a in self.initial_design() if self.space.canonical_key(a) not in self.history.keys]
+                evaluated = self.history.keys
+                pending = [a for a in self.initial_design() if self.space.canonical_key(a) not in evaluated]
                 for arch in pending[: s.budget - len(self.history)]:
                     self._record(self.evaluate(arch, 0), bar)
-                self._write_results(bar)
+                result = self._write_results(bar)
             while len(self.history) < s.budget:
                 iteration = self.history.last_iteration + 1
                 try:
@@ -297,12 +298,11 @@ class Search:
                     break
                 for arch in batch:
                     self._record(self.evaluate(arch, iteration), bar)
-                self._write_results(bar)
+                result = self._write_results(bar)
         finally:
             bar.close()
-        pareto = self._write_results(None)
-        hv = hypervolume_of(self.history.records, self.config.objectives, self.reference())
-        return SearchResult(self.run_dir, len(self.history), len(pareto), hv)
+        # a resumed run that was already finished has written nothing yet
+        return result if result is not None else self._write_results(None)
 
     def _record(self, evaluation: Evaluation, bar: tqdm) -> None:
         self.history.append(evaluation)
@@ -312,10 +312,11 @@ class Search:
         )
         bar.update(1)
 
-    def _write_results(self, bar: tqdm | None) -> list[dict]:
-        """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
+    def _write_results(self, bar: tqdm | None) -> SearchResult:
+        """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history; returns the summary."""
         ref = self.reference()
         trace = hypervolume_trace(self.history.records, self.config.objectives, ref)
+        hv = trace[-1][2] if trace else 0.0
         atomic_write_csv(self.run_dir / HYPERVOLUME_FILE, ["iteration", "evaluations", "hypervolume"], trace)
         rows = pareto_rows(self.history.records, self.config, self.cost)
         header = list(rows[0]) if rows else ["index", "iteration", "arch", "key",
@@ -328,11 +329,11 @@ class Search:
                 "objectives": [{"name": o.name, "direction": o.direction, "source": o.source,
                                 "at_most": o.at_most, "at_least": o.at_least} for o in self.config.objectives],
                 "reference_point": ref,
-                "hypervolume": trace[-1][2] if trace else 0.0,
+                "hypervolume": hv,
                 "evaluations": len(self.history),
                 "front": json_safe(rows),
             },
         )
-        if bar is not None and trace:
-            bar.set_postfix(hv=f"{trace[-1][2]:.4g}", front=len(rows))
-        return rows
+        if bar is not None:
+            bar.set_postfix(hv=f"{hv:.4g}", front=len(rows))
+        return SearchResult(self.run_dir, len(self.history), len(rows), hv)
