@@ -3,6 +3,7 @@
 Usage::
 
     python -m bench.gvae_quality [--space nb201] [--seeds 0 1 2] [--epochs 30] [--latent-dim 16]
+        [--max-archs 100000]
 
 Trains on a 90/10 split for each seed and prints every metric of
 ``metrics.json`` per seed and the median (see ``gvae.metrics``).
@@ -26,11 +27,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--latent-dim", type=int, default=TrainConfig.latent_dim)
     parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--max-archs", type=int, default=TrainConfig.max_archs,
+                        help="train on all architectures of a space this small, else on this many uniform samples")
     args = parser.parse_args()
     space = get_space(args.space)
     rows = []
     for seed in args.seeds:
-        config = TrainConfig(epochs=args.epochs, latent_dim=args.latent_dim, seed=seed)
+        config = TrainConfig(epochs=args.epochs, latent_dim=args.latent_dim, seed=seed, max_archs=args.max_archs)
         _, metrics = train_and_evaluate(space, config, n_samples=args.samples, progress=False)
         metrics["recon_ops"] = metrics["recon_per_element"]["ops"]
         metrics["recon_edges"] = metrics["recon_per_element"]["edges"]

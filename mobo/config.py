@@ -33,7 +33,7 @@ class SpaceConfig:
     """``space``: which search space, and the options of its network builder."""
 
     name: str = "nb201"
-    network: dict[str, int] = field(default_factory=dict)
+    network: dict[str, int | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,15 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """``export``: network files written for every Pareto architecture at the end of a run
+    (under ``pareto_networks/``; the same as ``python -m mobo.export RUN --format yaml|onnx``)."""
+
+    yaml: bool = False
+    onnx: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole search configuration."""
 
@@ -139,6 +148,7 @@ class Config:
     table: TableConfig = field(default_factory=TableConfig)
     search: SearchSettings = field(default_factory=SearchSettings)
     objectives: tuple[ObjectiveConfig, ...] = ()
+    export: ExportSettings = field(default_factory=ExportSettings)
 
     def objective(self, name: str) -> ObjectiveConfig:
         return next(o for o in self.objectives if o.name == name)
@@ -294,6 +304,11 @@ def _check(config: Config) -> None:
     for o in config.objectives:
         if o.at_most is not None and o.at_least is not None and o.at_least > o.at_most:
             raise ConfigError(f"objectives.{o.name}: at_least={o.at_least} exceeds at_most={o.at_most}")
+        if o.source == "proxy" and "proxy" not in o.name.lower():
+            raise ConfigError(
+                f"objectives.{o.name}: a proxy is not an accuracy; name the objective so every output labels it "
+                f"(e.g. '{o.name}_proxy')"
+            )
         if o.source == "table" and not config.table.path:
             raise ConfigError(f"table.path: objective {o.name!r} reads the table, but no table.path is set")
     if s.mode == "reward":

@@ -3,11 +3,14 @@
 Usage::
 
     python -m mobo.export RUN_DIR --format csv|json|arch [--out FILE]
+    python -m mobo.export RUN_DIR --format yaml|onnx [--out DIR]
 
 The front is derived from the run's ``history.csv`` (so a run stopped between
 two iterations exports every evaluation it finished): the feasible,
 non-dominated architectures with their objectives, parameters (M), MFLOPs,
 NetScore and Information Density. ``arch`` writes one architecture string per line.
+``yaml`` (YOLO space: YOLOv7 model YAML) and ``onnx`` (any space) write one file
+per Pareto network into a directory (default ``RUN_DIR/pareto_networks``).
 """
 
 from __future__ import annotations
@@ -24,21 +27,27 @@ from mobo import config as config_module
 from mobo.config import ConfigError
 from mobo.history import History
 from mobo.loop import CONFIG_FILE, HISTORY_FILE
+from mobo.network_files import NETWORK_FORMATS, NETWORKS_DIR, write_networks
 from mobo.results import NetworkCost, json_safe, pareto_rows
 from mobo.utils.io import atomic_write_text
-from spaces import get_space
+from spaces import SearchSpace, get_space
 
-FORMATS = ("csv", "json", "arch")
+FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
 
 
 def front(run_dir: Path) -> list[dict[str, Any]]:
     """The Pareto rows of the run in ``run_dir``."""
+    return front_and_space(run_dir)[0]
+
+
+def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace]:
+    """The Pareto rows of the run in ``run_dir`` and the run's search space."""
     if not (run_dir / CONFIG_FILE).is_file():
         raise ConfigError(f"{str(run_dir)!r} holds no {CONFIG_FILE}; is it a run directory?")
     config = config_module.load(run_dir / CONFIG_FILE)
     history = History.load(run_dir / HISTORY_FILE, [o.name for o in config.objectives])
     space = get_space(config.space.name, **config.space.network)
-    return pareto_rows(history.records, config, NetworkCost(space))
+    return pareto_rows(history.records, config, NetworkCost(space)), space
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -59,10 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mobo.export", description="Export a run's Pareto front.")
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--format", choices=FORMATS, default="csv")
-    parser.add_argument("--out", type=Path, help="write here instead of printing")
+    parser.add_argument("--out", type=Path, help="write here instead of printing (yaml/onnx: a directory)")
     args = parser.parse_args(argv)
     try:
-        text = render(front(args.run_dir), args.format)
+        rows, space = front_and_space(args.run_dir)
+        if args.format in NETWORK_FORMATS:
+            out_dir = args.out or args.run_dir / NETWORKS_DIR
+            paths = write_networks(space, [row["arch"] for row in rows], args.format, out_dir)
+            print(f"wrote {len(paths)} {args.format} file(s) to {out_dir}")
+            return 0
+        text = render(rows, args.format)
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

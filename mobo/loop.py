@@ -75,7 +75,7 @@ def build_evaluators(config: Config, space: SearchSpace) -> dict[str, Evaluator]
         try:
             evaluators[o.name] = build_evaluator(o.source, o.options, space, table, config.seed)
         except ValueError as err:
-            key = "column" if o.source == "table" else "source"
+            key = {"table": "column", "lut": "path", "callable": "function"}.get(o.source, "source")
             raise ValueError(f"objectives.{o.name}.{key}: {err}") from None
     return evaluators
 

@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
-from mobo.loop import CONFIG_FILE, HISTORY_FILE, PARETO_CSV, Search
+from mobo.loop import CONFIG_FILE, HISTORY_FILE, PARETO_CSV, PARETO_JSON, Search
+from mobo.network_files import NETWORKS_DIR, write_networks
 from mobo.report import write_report
 
 
@@ -70,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:  # the results stand without their pictures
         print(f"warning: could not write the plots and report: {err}", file=sys.stderr)
         report = None
+    for fmt in ("yaml", "onnx"):
+        if getattr(config.export, fmt):
+            rows = json.loads((result.run_dir / PARETO_JSON).read_text())["front"]
+            paths = write_networks(search.space, [r["arch"] for r in rows], fmt, result.run_dir / NETWORKS_DIR)
+            print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {result.run_dir / NETWORKS_DIR}")
     print(f"run directory: {result.run_dir}")
     if report is not None:
         print(f"report: {report}")

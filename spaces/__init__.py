@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from spaces.base import Arch, ArchGraph, SearchSpace
+from spaces.enas import EnasSpace
 from spaces.nb201 import NB201Space
+from spaces.yolo import YoloSpace
 
-SPACES: dict[str, type[SearchSpace]] = {NB201Space.name: NB201Space}
+SPACES: dict[str, type[SearchSpace]] = {
+    space.name: space for space in (NB201Space, EnasSpace, YoloSpace)
+}
 
 
-def get_space(name: str, **network: int) -> SearchSpace:
+def get_space(name: str, **network: int | str) -> SearchSpace:
     """Returns the search space called ``name``.
 
     Args:

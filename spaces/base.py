@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import random
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -45,8 +45,9 @@ class ArchGraph:
         """Returns the ``n x n`` 0/1 float adjacency matrix (``A[i, j] = 1`` for ``i -> j``)."""
         n = self.num_nodes
         adj = torch.zeros(n, n)
-        for src, dst in self.edges:
-            adj[src, dst] = 1.0
+        if self.edges:
+            index = torch.tensor(self.edges, dtype=torch.long)
+            adj[index[:, 0], index[:, 1]] = 1.0
         return adj
 
     @staticmethod
@@ -57,6 +58,28 @@ class ArchGraph:
             (i, j) for i in range(n) for j in range(i + 1, n) if bool(adj[i, j] > 0)
         )
         return ArchGraph(tuple(int(o) for o in ops), edges)
+
+
+def check_positive_ints(options: object, label: str, keys: Sequence[str] | None = None) -> None:
+    """Raises ``ValueError`` naming the first of ``keys`` (default: every field) of the
+    ``options`` dataclass that is not a positive integer; ``label`` names the space."""
+    for key in keys if keys is not None else list(vars(options)):
+        value = getattr(options, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{label} network option '{key}' must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TimedLayer:
+    """One lookup-table entry as a layer that can be timed on this host.
+
+    Attributes:
+        make: builds the layer (a fresh ``nn.Module``).
+        input_shape: ``C x H x W`` of the layer's input (batch 1).
+    """
+
+    make: Callable[[], nn.Module]
+    input_shape: tuple[int, int, int]
 
 
 class SearchSpace(abc.ABC):
@@ -144,6 +167,24 @@ class SearchSpace(abc.ABC):
     @abc.abstractmethod
     def input_shape(self, **overrides: int) -> tuple[int, int, int]:
         """The ``C x H x W`` input the built network is meant for."""
+
+    # --- lookup-table cost model -----------------------------------------------
+    def lut_keys(self, arch: Arch) -> list[str]:
+        """Keys of the lookup-table entries whose sum predicts the cost of ``arch``'s network.
+
+        A key is ``section/name`` (e.g. ``op/sep_conv_3x3:c36:h32:s1`` or
+        ``backbone/3333``); a key may repeat (one entry per layer instance).
+        """
+        raise NotImplementedError(f"space '{self.name}' has no lookup-table cost model")
+
+    def lut_layers(self) -> dict[str, TimedLayer]:
+        """Every lookup-table entry the space can time on this host, by key."""
+        raise NotImplementedError(f"space '{self.name}' cannot time its lookup-table entries on this host")
+
+    def lut_counts(self, arch: Arch) -> dict[str, float]:
+        """Structural counts of ``arch``'s network that a lookup-table sum misses
+        (e.g. additions, concatenations); the calibration uses them as features."""
+        return {}
 
     def params(self, arch: Arch, **overrides: int) -> int:
         """Number of trainable parameters of the built network."""

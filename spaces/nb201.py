@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace
+from spaces.base import ArchGraph, SearchSpace, check_positive_ints
 from spaces.layers import ReLUConvBN, ResidualReduction, Zero
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -70,9 +70,7 @@ class NB201Network:
     num_classes: int = 10
 
     def __post_init__(self) -> None:
-        for key, value in vars(self).items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"NB201 network option '{key}' must be a positive integer, got {value!r}")
+        check_positive_ints(self, "NB201")
 
 
 class NB201Space(SearchSpace):

@@ -1,6 +1,11 @@
-"""Parameter and FLOP counts of built networks."""
+"""The cost of built networks: parameter and FLOP counts, and wall time on this host."""
 
 from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -29,3 +34,36 @@ def count_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
         model(torch.zeros(input_shape))
     model.train(was_training)
     return int(counter.get_total_flops())
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Sets torch's intra-op thread count inside the block, restoring it after."""
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def median_ms(run: Callable[[], object], warmup: int, repeats: int) -> float:
+    """Median wall time of ``run()`` in ms over ``repeats`` calls, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def time_module(
+    model: nn.Module, inputs: torch.Tensor, warmup: int, repeats: int, threads: int | None
+) -> float:
+    """Median wall time of ``model(inputs)`` in ms (eval mode, inference mode, ``threads`` threads)."""
+    model.eval()
+    with torch_threads(threads), torch.inference_mode():
+        return median_ms(lambda: model(inputs), warmup, repeats)

@@ -104,5 +104,5 @@ def test_missing_table_column_and_unknown_space(tmp_path):
     with pytest.raises(ValueError, match=r"objectives.latency.column: column 'lat' is not in table .* columns: acc, latency_ms"):
         Search(config, tmp_path / "run", progress=False)
     config = C.load(write(tmp_path, data), ["space.name=nb999", "objectives.latency.column=latency_ms"])
-    with pytest.raises(ValueError, match="unknown search space 'nb999'; known spaces: nb201"):
+    with pytest.raises(ValueError, match="unknown search space 'nb999'; known spaces: enas, nb201, yolo"):
         Search(config, tmp_path / "run2", progress=False)

@@ -112,7 +112,7 @@ def test_project_always_gives_a_valid_cell(space):
 
 
 def test_unknown_space_lists_known_ones():
-    with pytest.raises(ValueError, match="known spaces: nb201"):
+    with pytest.raises(ValueError, match="known spaces: enas, nb201, yolo"):
         get_space("nb301")
     assert "nb201" in SPACES
 

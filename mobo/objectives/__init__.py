@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mobo.objectives.latency import MeasuredLatency
-from mobo.objectives.options import MeasuredLatencyOptions, TableOptions, TrainOptions
+from mobo.objectives.lut import LUTPrediction
+from mobo.objectives.options import TableOptions
+from mobo.objectives.proxy import ProxyScore
 from mobo.objectives.table import BenchmarkTable
 from mobo.objectives.training import TrainedAccuracy
+from mobo.objectives.user import UserEvaluator
 from spaces import Arch, SearchSpace
 
 Evaluator = Callable[[Arch], float]
@@ -43,21 +46,22 @@ def mflops(space: SearchSpace) -> Evaluator:
 def build_evaluator(
     source: str, options: object, space: SearchSpace, table: BenchmarkTable | None, seed: int
 ) -> Evaluator:
-    """Makes the evaluator of one objective source."""
+    """Makes the evaluator of one objective source (``options`` is the source's options dataclass)."""
     if source == "table":
         assert isinstance(options, TableOptions) and table is not None
         return TableLookup(space, table, options.column)
-    if source == "measured_latency":
-        assert isinstance(options, MeasuredLatencyOptions)
-        return MeasuredLatency(space, options)
-    if source == "train":
-        assert isinstance(options, TrainOptions)
-        return TrainedAccuracy(space, options, seed)
-    if source == "params":
-        return params_millions(space)
-    if source == "flops":
-        return mflops(space)
-    raise ValueError(f"unknown objective source {source!r}")
+    makers: dict[str, Callable[[], Evaluator]] = {
+        "measured_latency": lambda: MeasuredLatency(space, options),  # type: ignore[arg-type]
+        "train": lambda: TrainedAccuracy(space, options, seed),  # type: ignore[arg-type]
+        "lut": lambda: LUTPrediction(space, options),  # type: ignore[arg-type]
+        "proxy": lambda: ProxyScore(space, options, seed),  # type: ignore[arg-type]
+        "callable": lambda: UserEvaluator(space, options, seed),  # type: ignore[arg-type]
+        "params": lambda: params_millions(space),
+        "flops": lambda: mflops(space),
+    }
+    if source not in makers:
+        raise ValueError(f"unknown objective source {source!r}")
+    return makers[source]()
 
 
 __all__ = ["BenchmarkTable", "Evaluator", "build_evaluator"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class MeasuredLatencyOptions:
         threads: torch intra-op threads while timing.
         warmup: untimed forward passes first.
         repeats: timed forward passes; the median is reported.
+        runtime: ``torch`` (eager PyTorch) or ``onnxruntime`` (the exported
+            ONNX model on onnxruntime's CPU provider; needs the ``onnx`` extra).
     """
 
     batch_size: int = 1
@@ -29,6 +32,7 @@ class MeasuredLatencyOptions:
     threads: int = 1
     warmup: int = 3
     repeats: int = 15
+    runtime: Literal["torch", "onnxruntime"] = "torch"
 
     def __post_init__(self) -> None:
         for key in ("batch_size", "threads", "repeats"):
@@ -71,16 +75,72 @@ class TrainOptions:
 
 
 @dataclass(frozen=True)
+class LUTOptions:
+    """``source: lut``: a lookup-table prediction (see ``spaces.lut``), in the table's unit.
+
+    Attributes:
+        path: the table file (per-layer entries built by ``python -m
+            spaces.lut build``, a user's energy table in the same format, or
+            TANGO's YOLOv7 block table).
+        calibrated: apply the table's calibration when it has one.
+    """
+
+    path: str
+    calibrated: bool = True
+
+
+@dataclass(frozen=True)
+class ProxyOptions:
+    """``source: proxy``: a training-free score of the untrained network (maximize).
+
+    A proxy is not an accuracy: the objective's name must contain ``proxy``,
+    so every column, plot and report labels it as one.
+
+    Attributes:
+        kind: ``synflow`` (log10 of SynFlow, Tanaka et al. 2020: the sum over
+            parameters of ``|theta * dR/dtheta|`` for ``R`` = the sum of the
+            outputs of the network with absolute weights on an all-ones input).
+        image_size: input height/width for the score (px); default: the space's.
+    """
+
+    kind: Literal["synflow"] = "synflow"
+    image_size: int | None = None
+
+
+@dataclass(frozen=True)
+class CallableOptions:
+    """``source: callable``: a user function ``module:function``, called as
+    ``function(arch, model) -> float`` with the space's architecture object and
+    its built, untrained ``torch.nn.Module`` (see ``examples/``).
+
+    Attributes:
+        function: ``package.module:function`` (importable from the working directory).
+    """
+
+    function: str
+
+    def __post_init__(self) -> None:
+        module, sep, name = self.function.partition(":")
+        if not sep or not module or not name.isidentifier():
+            raise ValueError(f"function must be 'module:function', got {self.function!r}")
+
+
+@dataclass(frozen=True)
 class NoOptions:
     """``source: params`` (millions of parameters) or ``source: flops`` (MFLOPs): no settings."""
 
 
-SourceOptions = TableOptions | MeasuredLatencyOptions | TrainOptions | NoOptions
+SourceOptions = (
+    TableOptions | MeasuredLatencyOptions | TrainOptions | LUTOptions | ProxyOptions | CallableOptions | NoOptions
+)
 
 SOURCE_OPTIONS: dict[str, type] = {
     "table": TableOptions,
     "measured_latency": MeasuredLatencyOptions,
     "train": TrainOptions,
+    "lut": LUTOptions,
+    "proxy": ProxyOptions,
+    "callable": CallableOptions,
     "params": NoOptions,
     "flops": NoOptions,
 }

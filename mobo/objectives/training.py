@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from mobo.objectives.latency import torch_threads
+from spaces.profile import torch_threads
 from mobo.objectives.options import TrainOptions
 from spaces import Arch, SearchSpace
 

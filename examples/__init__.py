@@ -1,0 +1,1 @@
+"""Runnable examples of user-provided evaluators (``source: callable``)."""

@@ -1,0 +1,51 @@
+"""Training-free proxies of accuracy, computed from the untrained network (labelled as proxies)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import Tensor, nn
+
+from mobo.objectives.options import ProxyOptions
+from spaces import Arch, SearchSpace
+
+
+def _total(out: Tensor | list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+    return out.sum() if isinstance(out, Tensor) else sum(o.sum() for o in out)  # type: ignore[return-value]
+
+
+def synflow(model: nn.Module, input_shape: tuple[int, int, int]) -> float:
+    """log10 of the SynFlow score of ``model`` (higher = more trainable signal flow).
+
+    Runs in float64 (the score of a deep network overflows float32) on a copy
+    with absolute weights and BN in eval mode (so it is an affine map), on an
+    all-ones input of ``1 x input_shape``. float64 convolutions are slow on
+    CPU, so score at a small ``image_size`` (a YOLOv7 at 64 px: a few seconds).
+    """
+    net = copy.deepcopy(model).double().eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.abs_()
+    net.zero_grad()
+    _total(net(torch.ones(1, *input_shape, dtype=torch.float64))).backward()
+    with torch.no_grad():
+        score = sum(float((p * p.grad).abs().sum()) for p in net.parameters() if p.grad is not None)
+    return math.log10(score) if score > 0 else float("nan")
+
+
+class ProxyScore:
+    """Evaluator: the proxy of :class:`ProxyOptions` (unitless, maximize)."""
+
+    def __init__(self, space: SearchSpace, options: ProxyOptions, seed: int = 0) -> None:
+        self.space = space
+        self.options = options
+        self.seed = seed
+
+    def __call__(self, arch: Arch) -> float:
+        overrides = {} if self.options.image_size is None else {"image_size": self.options.image_size}
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)  # the score depends on the initialization
+            model = self.space.build(arch, **overrides)
+        return synflow(model, self.space.input_shape(**overrides))

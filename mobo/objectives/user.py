@@ -1,0 +1,53 @@
+"""A user's own evaluator, named in the config as ``module:function``."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from mobo.objectives.options import CallableOptions
+from spaces import Arch, SearchSpace
+
+
+def load_function(spec: str) -> Callable[..., float]:
+    """Imports ``module:function`` (the working directory is importable).
+
+    Raises:
+        ValueError: naming the module or function that cannot be found.
+    """
+    module_name, _, name = spec.partition(":")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"cannot import module {module_name!r} of {spec!r}: {err}") from None
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise ValueError(f"module {module_name!r} has no function {name!r}")
+    return fn
+
+
+class UserEvaluator:
+    """Evaluator: ``function(arch, model)`` with the built network (torch seeded
+    with the run's seed around the call); a non-finite
+    or non-numeric result is an error (recorded as a failed evaluation)."""
+
+    def __init__(self, space: SearchSpace, options: CallableOptions, seed: int = 0) -> None:
+        self.space = space
+        self.spec = options.function
+        self.function = load_function(options.function)
+        self.seed = seed
+
+    def __call__(self, arch: Arch) -> float:
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)  # the run's seed fixes the initialization and the function's draws
+            value = self.function(arch, self.space.build(arch))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{self.spec} returned {value!r}, not a finite number")
+        return float(value)

@@ -1,0 +1,89 @@
+"""The YOLO space end to end: LUT latency, a labelled proxy, a user evaluator,
+onnxruntime latency, and a search that exports its Pareto detectors."""
+
+import json
+import math
+
+import pytest
+import yaml
+
+from gvae.train import TrainConfig, dataset, fit
+from mobo import config as C
+from mobo.export import main as export_main
+from mobo.objectives.latency import MeasuredLatency
+from mobo.objectives.options import CallableOptions, MeasuredLatencyOptions, ProxyOptions
+from mobo.objectives.proxy import ProxyScore
+from mobo.objectives.user import UserEvaluator
+from mobo.search import main as search_main
+from spaces import get_space
+from spaces.yolo.model_yaml import from_yaml
+from tests.conftest import shared_file
+
+SMALL = {"base": "yolov7-tiny", "image_size": 64, "num_classes": 3}
+
+
+@pytest.fixture(scope="module")
+def small_yolo():
+    return get_space("yolo", **SMALL)
+
+
+def test_synflow_proxy_is_finite_and_grows_with_depth(small_yolo):
+    proxy = ProxyScore(small_yolo, ProxyOptions(image_size=32))
+    shallow, deep = proxy((1,) * 8), proxy((3, 3, 3, 3, 5, 5, 5, 5))
+    assert math.isfinite(shallow) and deep > shallow
+    assert proxy((1,) * 8) == shallow  # deterministic
+
+
+def test_proxy_objectives_must_be_labelled(tmp_path):
+    spec = {"space": {"name": "yolo", "network": SMALL}, "objectives": {
+        "accuracy": {"source": "proxy", "direction": "maximize"},
+        "params": {"source": "params", "direction": "minimize"}}}
+    with pytest.raises(C.ConfigError, match="objectives.accuracy: a proxy is not an accuracy"):
+        C.from_dict(spec)
+    spec["objectives"]["accuracy_proxy"] = spec["objectives"].pop("accuracy")
+    assert C.from_dict(spec).objective("accuracy_proxy").source == "proxy"
+
+
+def test_user_evaluator_example_trains_on_synthetic_detection(small_yolo):
+    evaluate = UserEvaluator(small_yolo, CallableOptions("examples.yolo_synthetic_detection:evaluate"))
+    score = evaluate((1, 1, 1, 1, 2, 2, 2, 2))
+    assert 0.0 <= score <= 100.0
+    with pytest.raises(ValueError, match="has no function 'nope'"):
+        UserEvaluator(small_yolo, CallableOptions("examples.yolo_synthetic_detection:nope"))
+    with pytest.raises(ValueError, match="function must be 'module:function'"):
+        CallableOptions("no_colon")
+
+
+def test_onnxruntime_latency(small_yolo):
+    options = MeasuredLatencyOptions(repeats=3, warmup=1, runtime="onnxruntime")
+    assert 0.0 < MeasuredLatency(small_yolo, options)((1,) * 8) < 5000.0
+
+
+def test_yolo_search_exports_pareto_detectors(tmp_path):
+    lut = shared_file("yolov7_elan_latency_lut.json")
+    space = get_space("yolo", **SMALL)
+    model = fit(space, dataset(space, 300, 0), TrainConfig(epochs=1, hidden_dim=16, num_layers=1, latent_dim=4),
+                progress=False)
+    model.save(tmp_path / "vae.pt")
+    spec = {
+        "name": "yolo-tiny", "seed": 1, "space": {"name": "yolo", "network": SMALL},
+        "gvae": {"checkpoint": str(tmp_path / "vae.pt")},
+        "objectives": {
+            "accuracy_proxy": {"source": "proxy", "direction": "maximize", "image_size": 32},
+            "latency": {"source": "lut", "path": str(lut), "direction": "minimize", "at_most": 520.0},
+        },
+        "search": {"budget": 7, "initial": 4, "batch_size": 3, "num_restarts": 2, "raw_samples": 16,
+                   "mc_samples": 8},
+        "export": {"yaml": True},
+    }
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(spec))
+    run = tmp_path / "run"
+    assert search_main([str(cfg), "--out", str(run), "--no-progress"]) == 0
+    front = json.loads((run / "pareto.json").read_text())["front"]
+    files = sorted((run / "pareto_networks").glob("*.yaml"))
+    assert len(files) == len(front) >= 1
+    assert {space.format(from_yaml(space, f.read_text())) for f in files} == {r["arch"] for r in front}
+    assert export_main([str(run), "--format", "onnx", "--out", str(tmp_path / "onnx")]) == 0
+    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == len(front)
+    assert "accuracy_proxy" in (run / "report.html").read_text()
