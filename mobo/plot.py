@@ -31,6 +31,7 @@ from mobo.objectives.table import BenchmarkTable  # noqa: E402
 from mobo.pareto import pareto_mask  # noqa: E402
 from mobo.results import pareto_records  # noqa: E402
 from mobo.utils.cli import write_files  # noqa: E402
+from spaces.lut import LookupTable  # noqa: E402
 
 PLOTS_DIR = "plots"
 _UNITS = {"train": "%", "measured_latency": "ms", "params": "M", "flops": "MFLOPs"}
@@ -50,6 +51,13 @@ def objective_unit(o: ObjectiveConfig) -> str:
             if column.endswith(suffix):
                 return unit
         return "%" if column.startswith("acc") else ""
+    if o.source == "lut":
+        try:
+            return LookupTable.load(o.options.path).unit  # type: ignore[union-attr]
+        except ValueError:  # a plot does not fail for a table that moved since the run
+            return ""
+    if o.source == "proxy":
+        return "proxy, not accuracy"
     return _UNITS.get(o.source, "")
 
 

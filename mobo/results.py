@@ -120,9 +120,12 @@ def pareto_rows(
     Returns:
         Rows with ``index``, ``iteration``, ``arch``, ``key``, every objective,
         ``params_m``, ``mflops``, ``netscore`` and ``information_density``
-        (the last two when an accuracy objective exists; MACs = FLOPs / 2).
+        (the last two when an accuracy objective exists and is not a proxy,
+        since both scores are defined on accuracy in %; MACs = FLOPs / 2).
     """
     acc = config.accuracy_objective
+    if acc is not None and acc.source == "proxy":
+        acc = None
     rows = []
     for r in pareto_records(records, config.objectives):
         params_m, mflops = params_flops(r.arch)

@@ -87,3 +87,4 @@ def test_yolo_search_exports_pareto_detectors(tmp_path):
     assert export_main([str(run), "--format", "onnx", "--out", str(tmp_path / "onnx")]) == 0
     assert len(list((tmp_path / "onnx").glob("*.onnx"))) == len(front)
     assert "accuracy_proxy" in (run / "report.html").read_text()
+    assert "netscore" not in front[0]  # NetScore and Information Density need a real accuracy
