@@ -139,3 +139,11 @@ def test_build_and_calibrate_commands(tmp_path, capsys):
     assert "calibrated on 6 networks" in capsys.readouterr().out
     assert lut_main(["build", "--space", "nb201", "--out", str(tmp_path / "x.json")]) == 2
     assert "cannot time" in capsys.readouterr().err
+
+
+def test_a_table_for_other_network_options_is_refused_up_front(tiny_table, tmp_path):
+    path = tmp_path / "lut.json"
+    tiny_table.save(path)
+    other = get_space("enas", **{**TINY, "channels": 6})
+    with pytest.raises(ValueError, match="has no entry 'fixed/stem:3>18:h8'"):
+        LUTPrediction(other, LUTOptions(path=str(path)))
