@@ -83,6 +83,16 @@ def loose_ends(cell: Cell) -> list[int]:
     return [2 + b for b in range(len(cell)) if 2 + b not in used]
 
 
+def loose_counts(arch: EnasArch) -> dict[str, int]:
+    """Number of loose ends of the normal and of the reduction cell."""
+    return {kind: len(loose_ends(cell)) for kind, cell in zip(CELLS, arch)}
+
+
+def op_stride(kind: str, index: int) -> int:
+    """A reduction cell's ops on the cell inputs (0, 1) halve the resolution."""
+    return 2 if kind == "reduce" and index < 2 else 1
+
+
 # --- the layers of a network, shared by the builder and the lookup table ---------
 
 
@@ -96,6 +106,16 @@ class CellPlan:
     c_prev_prev: int
     c_prev: int
     reduce_prev_prev: bool  # input 0 is at twice the resolution of input 1
+
+    def preprocess(self) -> list[tuple[str, int, int, bool]]:
+        """``(lut key, input channels, input size, factorized)`` of the layers
+        that bring inputs 0 and 1 to ``channels``."""
+        size_pp = self.size * 2 if self.reduce_prev_prev else self.size
+        return [
+            (preprocess_key(self.c_prev_prev, self.channels, size_pp, self.reduce_prev_prev),
+             self.c_prev_prev, size_pp, self.reduce_prev_prev),
+            (preprocess_key(self.c_prev, self.channels, self.size, False), self.c_prev, self.size, False),
+        ]
 
 
 def plan_cells(net: EnasNetwork, loose: dict[str, int]) -> tuple[list[CellPlan], int, int]:
@@ -328,7 +348,7 @@ class EnasSpace(SearchSpace):
 
     @staticmethod
     def _term(kind: str, op: str, index: int, value: str) -> str:
-        strided = kind == "reduce" and index < 2
+        strided = op_stride(kind, index) == 2
         if op == "identity":
             return f"fr({value})" if strided else value
         return f"{op}{'/2' if strided else ''}({value})"
@@ -365,22 +385,18 @@ class EnasSpace(SearchSpace):
         return EnasNet(arch, net)
 
     # --- lookup-table cost model -----------------------------------------------
-    def _loose(self, arch: EnasArch) -> dict[str, int]:
-        return {kind: len(loose_ends(cell)) for kind, cell in zip(CELLS, arch)}
-
     def lut_keys(self, arch: EnasArch) -> list[str]:
         """Stem, each cell's two preprocessing layers and ``2B`` ops, classifier."""
         self._check(arch)
         net = self.network
-        plans, c_last, size_last = plan_cells(net, self._loose(arch))
+        plans, c_last, size_last = plan_cells(net, loose_counts(arch))
         keys = [self._stem_key()]
         for plan in plans:
             cell = arch[CELLS.index(plan.kind)]
-            keys += self._preprocess_keys(plan)
+            keys += [key for key, *_ in plan.preprocess()]
             for block in cell:
                 for index, op in ((block[0], block[1]), (block[2], block[3])):
-                    stride = 2 if plan.kind == "reduce" and index < 2 else 1
-                    keys.append(op_key(op, plan.channels, plan.size, stride))
+                    keys.append(op_key(op, plan.channels, plan.size, op_stride(plan.kind, index)))
         keys.append(self._classifier_key(c_last, size_last))
         return keys
 
@@ -389,7 +405,7 @@ class EnasSpace(SearchSpace):
         (loose ends); ``ops:<op>``: instances of each op in the network (a
         per-op sum misses what an op costs between layers, e.g. cache misses,
         and that differs by op)."""
-        loose = self._loose(arch)
+        loose = loose_counts(arch)
         plans, _, _ = plan_cells(self.network, loose)
         counts = {f"ops:{op}": 0.0 for op in OPS}
         for plan in plans:
@@ -406,14 +422,6 @@ class EnasSpace(SearchSpace):
     def _classifier_key(self, c_in: int, size: int) -> str:
         return f"fixed/classifier:{c_in}>{self.network.num_classes}:h{size}"
 
-    @staticmethod
-    def _preprocess_keys(plan: CellPlan) -> list[str]:
-        size_pp = plan.size * 2 if plan.reduce_prev_prev else plan.size
-        return [
-            preprocess_key(plan.c_prev_prev, plan.channels, size_pp, plan.reduce_prev_prev),
-            preprocess_key(plan.c_prev, plan.channels, plan.size, False),
-        ]
-
     def lut_layers(self) -> dict[str, TimedLayer]:
         """Every entry a network of this space can use: all ops at every cell
         position, and the preprocessing and classifier layers for every number
@@ -426,12 +434,7 @@ class EnasSpace(SearchSpace):
             for loose_reduce in range(1, self.blocks + 1):
                 plans, c_last, size_last = plan_cells(net, {"normal": loose_normal, "reduce": loose_reduce})
                 for plan in plans:
-                    size_pp = plan.size * 2 if plan.reduce_prev_prev else plan.size
-                    pre = zip(
-                        self._preprocess_keys(plan),
-                        ((plan.c_prev_prev, size_pp, plan.reduce_prev_prev), (plan.c_prev, plan.size, False)),
-                    )
-                    for key, (c_in, size, factorized) in pre:
+                    for key, c_in, size, factorized in plan.preprocess():
                         layers.setdefault(
                             key,
                             TimedLayer(
@@ -481,13 +484,13 @@ class EnasCell(nn.Module):
     def __init__(self, cell: Cell, plan: CellPlan) -> None:
         super().__init__()
         self.cell = cell
-        self.pre0 = make_preprocess(plan.c_prev_prev, plan.channels, plan.reduce_prev_prev)
-        self.pre1 = make_preprocess(plan.c_prev, plan.channels, False)
-        reduce = plan.kind == "reduce"
+        (_, c0, _, factorized0), (_, c1, _, _) = plan.preprocess()
+        self.pre0 = make_preprocess(c0, plan.channels, factorized0)
+        self.pre1 = make_preprocess(c1, plan.channels, False)
         self.ops = nn.ModuleList()
         for a, a_op, b, b_op in cell:
             for index, op in ((a, a_op), (b, b_op)):
-                self.ops.append(make_op(op, plan.channels, 2 if reduce and index < 2 else 1))
+                self.ops.append(make_op(op, plan.channels, op_stride(plan.kind, index)))
         self.outputs = loose_ends(cell)
 
     def forward(self, s0: Tensor, s1: Tensor) -> Tensor:
@@ -506,8 +509,7 @@ class EnasNet(nn.Module):
 
     def __init__(self, arch: EnasArch, net: EnasNetwork) -> None:
         super().__init__()
-        loose = {kind: len(loose_ends(cell)) for kind, cell in zip(CELLS, arch)}
-        plans, c_last, _ = plan_cells(net, loose)
+        plans, c_last, _ = plan_cells(net, loose_counts(arch))
         self.stem = Stem(net)
         self.cells = nn.ModuleList(EnasCell(arch[CELLS.index(p.kind)], p) for p in plans)
         self.classifier = Classifier(c_last, net.num_classes)

@@ -190,9 +190,6 @@ class YoloSpace(SearchSpace):
 
     @functools.cached_property
     def _segment_types(self) -> tuple[list[list[int]], list[dict[int, list[int]]]]:
-        return self._segments()
-
-    def _segments(self) -> tuple[list[list[int]], list[dict[int, list[int]]]]:
         """The node types between ELAN blocks (fixed), and each block's types per depth."""
         shallow = tuple(c[0] for c in self.choices)
         built = yolo_layers(self.base, shallow, self.network.num_classes)
