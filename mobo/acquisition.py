@@ -61,7 +61,7 @@ def qlogparego_list(
             sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
             constraints=constraints or None,
             prune_baseline=True,
-            )
+        )
         for w in weights
     ]
 

@@ -35,11 +35,6 @@ from spaces import SearchSpace, get_space
 FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
 
 
-def front(run_dir: Path) -> list[dict[str, Any]]:
-    """The Pareto rows of the run in ``run_dir``."""
-    return front_and_space(run_dir)[0]
-
-
 def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace]:
     """The Pareto rows of the run in ``run_dir`` and the run's search space."""
     if not (run_dir / CONFIG_FILE).is_file():

@@ -72,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:  # the results stand without their pictures
         print(f"warning: could not write the plots and report: {err}", file=sys.stderr)
         report = None
-    for fmt in ("yaml", "onnx"):
-        if getattr(config.export, fmt):
-            rows = json.loads((result.run_dir / PARETO_JSON).read_text())["front"]
-            paths = write_networks(search.space, [r["arch"] for r in rows], fmt, result.run_dir / NETWORKS_DIR)
+    formats = [fmt for fmt in ("yaml", "onnx") if getattr(config.export, fmt)]
+    if formats:
+        archs = [r["arch"] for r in json.loads((result.run_dir / PARETO_JSON).read_text())["front"]]
+        for fmt in formats:
+            paths = write_networks(search.space, archs, fmt, result.run_dir / NETWORKS_DIR)
             print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {result.run_dir / NETWORKS_DIR}")
     print(f"run directory: {result.run_dir}")
     if report is not None:

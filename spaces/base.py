@@ -164,6 +164,13 @@ class SearchSpace(abc.ABC):
                 build (e.g. ``input_channels``, ``num_classes``).
         """
 
+    def build_seeded(self, arch: Arch, seed: int, **overrides: int) -> nn.Module:
+        """:meth:`build` with torch's generator seeded by ``seed`` (the same initial
+        weights every time), leaving the global generator as it was."""
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            return self.build(arch, **overrides)
+
     @abc.abstractmethod
     def input_shape(self, **overrides: int) -> tuple[int, int, int]:
         """The ``C x H x W`` input the built network is meant for."""

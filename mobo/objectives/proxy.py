@@ -45,7 +45,6 @@ class ProxyScore:
 
     def __call__(self, arch: Arch) -> float:
         overrides = {} if self.options.image_size is None else {"image_size": self.options.image_size}
-        with torch.random.fork_rng():
-            torch.manual_seed(self.seed)  # the score depends on the initialization
-            model = self.space.build(arch, **overrides)
+        # the score depends on the initialization
+        model = self.space.build_seeded(arch, self.seed, **overrides)
         return synflow(model, self.space.input_shape(**overrides))

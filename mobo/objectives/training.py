@@ -97,6 +97,7 @@ class TrainedAccuracy:
 
     def __call__(self, arch: Arch) -> float:
         c, h, _ = self.split.x_train.shape[1:]
-        torch.manual_seed(self.seed)
-        model = self.space.build(arch, input_channels=c, image_size=h, num_classes=self.split.num_classes)
+        model = self.space.build_seeded(
+            arch, self.seed, input_channels=c, image_size=h, num_classes=self.split.num_classes
+        )
         return train_and_test(model, self.split, self.options, self.seed)
