@@ -12,12 +12,16 @@ order it evaluated them.
   (continuous relaxation, argmax rounding), no VAE.
 * ``pool-bo``: the same GP and qLogNEHVI in the VAE latent space, maximized over
   the encoded pool of all unevaluated cells (arch2vec-style ranking).
+
+The BO peers, like LatentNAS, never evaluate the same cell string twice (two
+strings of one canonical key are two table rows with their own latency).
 """
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -25,7 +29,7 @@ import torch
 from bench.scoring import Problem
 from mobo import config as config_module
 from mobo.acquisition import outcome_constraints, qlognehvi
-from mobo.candidates import optimize
+from mobo.candidates import optimize, unseen_sample
 from mobo.config import Config
 from mobo.loop import Search
 from mobo.objectives.table import BenchmarkTable
@@ -38,19 +42,24 @@ Method = Callable[[BenchmarkTable, Problem, int, int, Path], list[str]]
 ROLE_NAMES = ("accuracy", "latency", "energy")
 
 
-def search_config(table: BenchmarkTable, problem: Problem, budget: int, seed: int) -> Config:
-    """The LatentNAS defaults (``configs/nb201_table.yaml``) pointed at one problem: nothing per problem."""
+def search_config(table: BenchmarkTable, problem: Problem, budget: int, seed: int,
+                  overrides: Sequence[str] = ()) -> Config:
+    """The LatentNAS defaults (``configs/nb201_table.yaml``) pointed at one problem: nothing per problem.
+
+    Args:
+        overrides: ``dotted.key=value`` settings (an ablation; never per problem).
+    """
     objectives = {}
     for name, column in zip(ROLE_NAMES, problem.columns):
         objectives[name] = {"source": "table", "column": column,
                             "direction": "maximize" if name == "accuracy" else "minimize"}
-    return config_module.from_dict({
+    return config_module.from_dict(config_module.apply_overrides({
         "name": "bench",
         "seed": seed,
         "table": {"path": str(table.path)},
         "objectives": objectives,
         "search": {"budget": budget},
-    })
+    }, list(overrides)))
 
 
 def _run(search: Search) -> list[str]:
@@ -58,9 +67,29 @@ def _run(search: Search) -> list[str]:
     return [r.arch for r in search.history.records]
 
 
-def latentnas(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
-    config = search_config(table, problem, budget, seed)
+def latentnas(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path,
+              overrides: Sequence[str] = ()) -> list[str]:
+    config = search_config(table, problem, budget, seed, overrides)
     return _run(Search(config, workdir / "latentnas", progress=False))
+
+
+def resolve(name: str, overrides: Sequence[str] = ()) -> tuple[str, Method]:
+    """The method called ``name``, with LatentNAS settings overridden for an ablation.
+
+    Returns:
+        The name results are filed under (``latentnas[key=value,...]`` when
+        overridden) and the method.
+
+    Raises:
+        ValueError: for an unknown method, or overrides given to a peer.
+    """
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    if not overrides:
+        return name, METHODS[name]
+    if name != "latentnas":
+        raise ValueError(f"--set applies to latentnas only, not to {name!r}")
+    return f"latentnas[{','.join(overrides)}]", functools.partial(latentnas, overrides=tuple(overrides))
 
 
 class PoolSearch(Search):
@@ -71,23 +100,23 @@ class PoolSearch(Search):
         q, good, _, _ = self.batch_start(iteration)
         if not hasattr(self, "_pool"):
             self._pool = list(self.space.enumerate())
-            self._pool_keys = [self.space.canonical_key(a) for a in self._pool]
+            self._pool_texts = [self.space.format(a) for a in self._pool]
             self._pool_z = self.latent.encode(self._pool)
         x = self.latent.encode([self.space.parse(r.arch) for r in good])
         y = maximize_form(good, self.config.objectives)
         acq = qlognehvi(self._fit(x, y), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
                         s.mc_samples)
-        taken = set(self.history.keys)
+        taken = self.history.archs
         chosen, chosen_z = [], []
         for _ in range(q):
-            idx = [i for i, key in enumerate(self._pool_keys) if key not in taken]
+            idx = [i for i, text in enumerate(self._pool_texts) if text not in taken]
             acq.set_X_pending(torch.stack(chosen_z) if chosen_z else None)
             with torch.no_grad():
                 values = torch.cat([acq(self._pool_z[idx[k:k + 4096]].unsqueeze(1)) for k in range(0, len(idx), 4096)])
             best = idx[int(values.argmax())]
             chosen.append(self._pool[best])
             chosen_z.append(self._pool_z[best])
-            taken.add(self._pool_keys[best])
+            taken.add(self._pool_texts[best])
         return chosen
 
 
@@ -104,6 +133,11 @@ def one_hot(archs: list) -> torch.Tensor:
     return x
 
 
+# optimize_acqf settings of a plain BoTorch user (BoTorch's tutorials use a few restarts and ~100 raw samples).
+_ONEHOT_RESTARTS = 4
+_ONEHOT_RAW_SAMPLES = 128
+
+
 class OneHotSearch(Search):
     """qLogNEHVI on the one-hot encoding: continuous relaxation, argmax per edge, no VAE."""
 
@@ -115,15 +149,15 @@ class OneHotSearch(Search):
         bounds = torch.stack([torch.zeros(x.shape[1]), torch.ones(x.shape[1])]).double()
         acq = qlognehvi(fit_gp(x, y, bounds), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
                         s.mc_samples)
-        z = optimize(acq, bounds, q, s.num_restarts, s.raw_samples)
-        taken = set(self.history.keys)
+        z = optimize(acq, bounds, q, _ONEHOT_RESTARTS, _ONEHOT_RAW_SAMPLES)
+        taken = self.history.archs
         chosen = []
         for point in z:
             arch = tuple(OPS[int(i)] for i in point.view(len(EDGES), len(OPS)).argmax(dim=-1))
-            while self.space.canonical_key(arch) in taken:  # a repeat: the user falls back to a random cell
-                arch = self.space.sample(rng)
+            if self.space.format(arch) in taken:  # a repeat: the user falls back to a random cell
+                arch = unseen_sample(self.space, taken, rng)
             chosen.append(arch)
-            taken.add(self.space.canonical_key(arch))
+            taken.add(self.space.format(arch))
         return chosen
 
 

@@ -10,6 +10,8 @@ Each (method, seed, problem) is run once and appended to ``DIR/results.csv``
 DIR); ``DIR/summary.md`` (median and interquartile range per method and
 problem) and ``DIR/roi_<problem>.png`` (median ROI ratio vs evaluations, IQR
 band) are rewritten from all rows. Peers need ``pip install -e .[bench]``.
+``--set search.num_restarts=4`` (repeatable) runs an ablation of LatentNAS,
+filed as ``latentnas[search.num_restarts=4]``.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import math
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from bench.methods import METHODS
+from bench.methods import METHODS, resolve
 from bench.scoring import Problem, Scorer, evaluations_to
 from mobo.objectives.table import BenchmarkTable
 from mobo.plot import plt, save
@@ -43,19 +46,20 @@ def read_results(path: Path) -> list[dict[str, str]]:
 
 
 def run_one(method: str, table: BenchmarkTable, problem: Problem, scorer: Scorer, budget: int, seed: int,
-            workdir: Path) -> dict[str, object]:
-    """Runs one method once and scores it."""
+            workdir: Path, overrides: Sequence[str] = ()) -> dict[str, object]:
+    """Runs one method once (LatentNAS with ``overrides`` applied) and scores it."""
+    name, run = resolve(method, overrides)
     if workdir.exists():
         shutil.rmtree(workdir)  # a half-finished earlier attempt: start it over
     workdir.mkdir(parents=True)
     start = time.perf_counter()
-    archs = METHODS[method](table, problem, budget, seed, workdir)
+    archs = run(table, problem, budget, seed, workdir)
     wall = time.perf_counter() - start
     if len(archs) != budget or len(set(archs)) != budget:
-        raise RuntimeError(f"{method} returned {len(archs)} architectures ({len(set(archs))} distinct), not {budget}")
+        raise RuntimeError(f"{name} returned {len(archs)} architectures ({len(set(archs))} distinct), not {budget}")
     trace = scorer.trace(archs)
     return {
-        "method": method, "seed": seed, "problem": problem.name, "budget": budget,
+        "method": name, "seed": seed, "problem": problem.name, "budget": budget,
         "roi_ratio": trace[-1], "full_ratio": scorer.full_ratio(archs), "pareto_recall": scorer.recall(archs),
         "evals_to_0.9": evaluations_to(trace, 0.9), "wall_seconds": round(wall, 2),
         "trace": ";".join(f"{v:.5f}" for v in trace),
@@ -130,11 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1")
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="ablation: override a LatentNAS setting (e.g. search.num_restarts=4); results are "
+                             "filed as latentnas[KEY=VALUE]")
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        parser.error(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    try:
+        names = {m: resolve(m, args.overrides)[0] for m in methods}
+    except ValueError as err:
+        parser.error(str(err))
     table = BenchmarkTable(args.table)
     columns = tuple(c for c in (args.accuracy, args.latency, args.energy) if c)
     for column in columns:
@@ -149,13 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     done = {(r["method"], r["seed"], r["problem"], r["budget"]) for r in rows}
     for method in methods:
         for seed in range(args.seeds):
-            if (method, str(seed), problem.name, str(args.budget)) in done:
+            if (names[method], str(seed), problem.name, str(args.budget)) in done:
                 continue
-            workdir = args.out / "work" / problem.name.replace("/", "__") / f"{method}-{seed}"
-            row = run_one(method, table, problem, scorer, args.budget, seed, workdir)
+            workdir = args.out / "work" / problem.name.replace("/", "__") / f"{names[method]}-{seed}"
+            row = run_one(method, table, problem, scorer, args.budget, seed, workdir, args.overrides)
             rows.append({k: str(v) for k, v in row.items()})
             atomic_write_csv(results_path, HEADER, [[r[h] for h in HEADER] for r in rows])
-            print(f"{problem.name} {method} seed {seed}: ROI ratio {row['roi_ratio']:.3f}, full {row['full_ratio']:.3f}, "
+            print(f"{problem.name} {names[method]} seed {seed}: ROI ratio {row['roi_ratio']:.3f}, full {row['full_ratio']:.3f}, "
                   f"recall {row['pareto_recall']:.3f}, {row['wall_seconds']} s", flush=True)
     atomic_write_text(args.out / "summary.md", summary(rows))
     plot_traces(rows, args.out)

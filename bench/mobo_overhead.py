@@ -54,7 +54,7 @@ def main() -> None:
             rng = random.Random(seed)
             while len(search.history) < args.observations:
                 arch = search.space.sample(rng)
-                if search.space.canonical_key(arch) not in search.history.keys:
+                if search.space.format(arch) not in search.history.archs:
                     search.history.records.append(search.evaluate(arch, 0))
             search.bounds  # the latent box is computed once per run, not per iteration
             for iteration in (1, 2):  # the second warm-starts the GP fit, as every iteration after the first does
@@ -64,9 +64,10 @@ def main() -> None:
                 assert len(batch) == args.q
             cold.append(search.timing[0][2] + search.timing[0][3] + search.timing[0][4])
             times.append(elapsed)
-        _, _, fit_s, acq_s, decode_s, replaced = search.timing[-1]
-        print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, acquisition {acq_s:.2f}, decode {decode_s:.2f}, "
-              f"{replaced} optimizer points decoded to a seen cell)", flush=True)
+        _, _, fit_s, opt_s, cand_s, repeats, n_cand = search.timing[-1]
+        print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, optimizer {opt_s:.2f}, "
+              f"candidates and ranking {cand_s:.2f} for {n_cand} candidates, {repeats} optimizer points decoded to "
+              f"a seen cell)", flush=True)
     print(f"{args.acquisition}, {args.observations} observations, q={args.q}, latent dim "
           f"{search.latent.latent_dim}, {torch.get_num_threads()} threads: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "

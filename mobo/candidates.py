@@ -1,4 +1,25 @@
-"""From acquisition to architectures: optimize in the latent box, decode, avoid repeats."""
+"""From acquisition to architectures: candidates decoded from the latent space, ranked by the acquisition.
+
+A BO step does not trust one latent optimum. It gathers candidate
+architectures from three sources, all decoded or sampled as real
+architectures of the space:
+
+* latent trust regions: random perturbations of the latent codes of the
+  observed Pareto set, at several scales (small scales decode to close
+  variants of the best architectures found so far);
+* the acquisition's own optima in the latent box (``optimize_acqf``), with
+  small perturbations, when ``search.num_restarts`` > 0;
+* uniform samples of the space (exploration away from the data).
+
+Every candidate not evaluated yet is encoded again and the ``q`` picks are
+made greedily by the acquisition at those codes, earlier picks pending: the
+GP scores the very codes it will later be trained on.
+
+Architectures are told apart by their exact string form, not by the
+canonical key: on hardware, cells that compute the same function can differ in
+cost (an op whose output is never used still runs), so each is its own
+measurement.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +31,15 @@ from botorch.optim import optimize_acqf
 from torch import Tensor
 
 from gvae.latent import LatentModel
-from spaces import Arch
+from spaces import Arch, SearchSpace
 
-# Perturbation scales (share of the box width) tried, in order, to find a
-# nearby latent point whose decoding is new.
-_SCALES = (0.02, 0.05, 0.1, 0.2, 0.4)
+# Perturbation scales (share of the latent box width) of the trust regions
+# and of the replacement search in random mode.
+SCALES = (0.02, 0.05, 0.1, 0.2)
 _PERTURBATIONS = 256
-# L-BFGS-B iterations per candidate. Measured on NB201 latents (100 points,
-# q=4): 25 iterations reach the same joint qLogNEHVI value as 200 (8.43 vs
-# 8.41) in 2.4 s instead of 5.4 s; further iterations polish noise.
+# L-BFGS-B iterations per optimizer restart. Measured on NB201 latents (100
+# points, q=4): 25 iterations reach the same joint qLogNEHVI value as 200 (8.43
+# vs 8.41) in 2.4 s instead of 5.4 s; further iterations polish noise.
 _LBFGS_MAXITER = 30
 
 
@@ -33,15 +54,15 @@ def optimize(
     num_restarts: int,
     raw_samples: int,
 ) -> Tensor:
-    """Maximizes the acquisition over the latent box with sequential greedy selection.
+    """Maximizes the acquisition over a box with sequential greedy selection.
 
     Args:
         acq: one acquisition function (``q`` candidates chosen greedily), or a
             list of them (one candidate each, as for qLogNParEGO).
-        bounds: ``2 x d`` latent box.
+        bounds: ``2 x d`` box.
 
     Returns:
-        ``q x d`` latent candidates.
+        ``q x d`` candidates.
     """
     options = {"batch_limit": 64, "maxiter": _LBFGS_MAXITER}
     if isinstance(acq, list) and len(acq) > 1:
@@ -59,60 +80,77 @@ def optimize(
     return z
 
 
-def rank_decoded(
-    latent: LatentModel,
-    z: Tensor,
-    bounds: Tensor,
-    seen: set[str],
-    acq: AcquisitionFunction | list[AcquisitionFunction],
-    generator: torch.Generator,
-    rng: random.Random,
-) -> tuple[list[Arch], int]:
-    """Picks ``q`` new architectures by the acquisition at their *re-encoded* latent codes.
-
-    The optimizer's points ``z`` and random perturbations of them (several
-    scales) are decoded; every decoded architecture not seen yet is encoded
-    again, and the ``q`` are chosen greedily by acquisition value at those
-    codes (the earlier picks pending). A latent optimum often decodes to an
-    architecture whose own code lies elsewhere, or to one already evaluated;
-    scoring the codes the GP will actually see corrects both.
-
-    Args:
-        z: ``q x d`` points from :func:`optimize`.
-        seen: canonical keys evaluated or pending (not modified).
-        acq: the acquisition, or one per pick (qLogNParEGO).
+def perturb(z: Tensor, bounds: Tensor, per_point: int, generator: torch.Generator) -> Tensor:
+    """Gaussian clouds around each of ``z`` (``k x d``) at every scale of :data:`SCALES`.
 
     Returns:
-        The ``q`` architectures and how many of the ``q`` optimizer points
-        decoded to a seen architecture.
+        ``(k * per_point * len(SCALES)) x d`` points, clipped to ``bounds``.
+    """
+    k, d = z.shape
+    width = bounds[1] - bounds[0]
+    clouds = []
+    for scale in SCALES:
+        noise = torch.randn(k, per_point, d, generator=generator, dtype=z.dtype)
+        clouds.append((z.unsqueeze(1) + scale * width * noise).reshape(-1, d))
+    return torch.minimum(torch.maximum(torch.cat(clouds), bounds[0]), bounds[1])
 
-    Raises:
-        SpaceExhausted: when no unseen architecture can be found.
+
+def candidate_pool(
+    latent: LatentModel,
+    anchors: Tensor,
+    optima: Tensor | None,
+    bounds: Tensor,
+    seen: set[str],
+    local: int,
+    n_random: int,
+    generator: torch.Generator,
+    rng: random.Random,
+) -> list[Arch]:
+    """Distinct unevaluated architectures from the trust regions, the optimizer and uniform samples.
+
+    Args:
+        anchors: ``k x d`` latent codes of the observed Pareto set (trust-region centres).
+        optima: ``q x d`` acquisition optima in the latent box, or ``None``.
+        seen: string forms of the architectures evaluated (not modified).
+        local: perturbations per anchor and scale.
+        n_random: uniform samples of the space.
+
+    Returns:
+        The candidates (possibly empty when the space is nearly exhausted).
     """
     space = latent.space
-    q, d = z.shape
-    width = bounds[1] - bounds[0]
-    per_scale = max(1, _PERTURBATIONS // len(_SCALES))
-    clouds = [z]
-    for scale in _SCALES:
-        noise = torch.randn(q, per_scale, d, generator=generator, dtype=z.dtype)
-        clouds.append((z.unsqueeze(1) + scale * width * noise).reshape(-1, d))
-    points = torch.minimum(torch.maximum(torch.cat(clouds), bounds[0]), bounds[1])
-    decoded = latent.decode(points)
-    repeats = sum(space.canonical_key(a) in seen for a in decoded[:q])
-    fresh: dict[str, Arch] = {}
-    for arch in decoded:
-        key = space.canonical_key(arch)
-        if key not in seen and key not in fresh:
-            fresh[key] = arch
-    while len(fresh) < q:
-        arch = _unseen_sample(latent, seen | set(fresh), rng)
-        fresh[space.canonical_key(arch)] = arch
-    candidates = list(fresh.values())
-    codes = latent.encode(candidates)
+    pool: dict[str, Arch] = {}
+
+    def add(arch: Arch) -> None:
+        text = space.format(arch)
+        if text not in seen and text not in pool:
+            pool[text] = arch
+
+    if anchors.shape[0] and local > 0:
+        for arch in latent.decode(perturb(anchors, bounds, local, generator)):
+            add(arch)
+    if optima is not None:
+        for arch in latent.decode(torch.cat([optima, perturb(optima, bounds, max(1, local // 4), generator)])):
+            add(arch)
+    for _ in range(n_random):
+        add(space.sample(rng))
+    return list(pool.values())
+
+
+def select(acq: AcquisitionFunction | list[AcquisitionFunction], codes: Tensor, q: int) -> list[int]:
+    """Greedy batch selection over a finite set of candidates.
+
+    Args:
+        acq: the acquisition, or one per pick (qLogNParEGO, cycled).
+        codes: ``n x d`` candidate inputs of the GP.
+        q: picks (at most ``n``).
+
+    Returns:
+        Indices of the ``q`` picks in order; each is chosen with the earlier ones pending.
+    """
     acqs = acq if isinstance(acq, list) else [acq]
     chosen: list[int] = []
-    for pick in range(q):
+    for pick in range(min(q, codes.shape[0])):
         f = acqs[pick % len(acqs)]
         f.set_X_pending(codes[chosen] if chosen else None)
         with torch.no_grad():
@@ -121,7 +159,7 @@ def rank_decoded(
         chosen.append(int(values.argmax()))
     for f in acqs:
         f.set_X_pending(None)
-    return [candidates[i] for i in chosen], repeats
+    return chosen
 
 
 def decode_distinct(
@@ -148,34 +186,33 @@ def decode_distinct(
     taken = set(seen)
     chosen: list[Arch] = []
     replaced = 0
-    width = bounds[1] - bounds[0]
     for point in z:
         arch = latent.decode(point[None])[0]
-        if space.canonical_key(arch) in taken:
+        if space.format(arch) in taken:
             replaced += 1
-            arch = _nearby(latent, point, width, bounds, taken, generator) or _unseen_sample(latent, taken, rng)
+            arch = _nearby(latent, point, bounds, taken, generator) or unseen_sample(space, taken, rng)
         chosen.append(arch)
-        taken.add(space.canonical_key(arch))
+        taken.add(space.format(arch))
     return chosen, replaced
 
 
 def _nearby(
-    latent: LatentModel, point: Tensor, width: Tensor, bounds: Tensor, taken: set[str], generator: torch.Generator
+    latent: LatentModel, point: Tensor, bounds: Tensor, taken: set[str], generator: torch.Generator
 ) -> Arch | None:
-    space = latent.space
-    for scale in _SCALES:
-        noise = torch.randn(_PERTURBATIONS, point.shape[-1], generator=generator, dtype=point.dtype)
-        pts = torch.minimum(torch.maximum(point + scale * width * noise, bounds[0]), bounds[1])
-        for arch in latent.decode(pts):
-            if space.canonical_key(arch) not in taken:
-                return arch
+    for arch in latent.decode(perturb(point[None], bounds, _PERTURBATIONS // len(SCALES), generator)):
+        if latent.space.format(arch) not in taken:
+            return arch
     return None
 
 
-def _unseen_sample(latent: LatentModel, taken: set[str], rng: random.Random, tries: int = 10_000) -> Arch:
-    space = latent.space
+def unseen_sample(space: SearchSpace, taken: set[str], rng: random.Random, tries: int = 10_000) -> Arch:
+    """A uniform sample of ``space`` whose string form is not in ``taken``.
+
+    Raises:
+        SpaceExhausted: when ``tries`` samples found none.
+    """
     for _ in range(tries):
         arch = space.sample(rng)
-        if space.canonical_key(arch) not in taken:
+        if space.format(arch) not in taken:
             return arch
     raise SpaceExhausted(f"no unevaluated architecture found in {tries} samples of space {space.name!r}")

@@ -111,7 +111,16 @@ class SearchSettings:
         batch_size: candidates ``q`` proposed per BO iteration.
         mode: ``pareto`` (multi-objective BO) or ``reward`` (single scalar reward).
         acquisition: ``qlognehvi``, ``qlogparego`` or ``random`` (pareto mode).
-        num_restarts, raw_samples: ``optimize_acqf`` settings.
+        local_candidates: per BO step, latent perturbations decoded around each
+            observed Pareto architecture at each trust-region scale.
+        random_candidates: per BO step, uniform samples of the space added to the candidates.
+        outcome_floor: for the GP fit only, values lower than ``reference -
+            outcome_floor * (best - reference)`` are raised to that floor (per
+            objective, pareto mode); ``null`` fits the raw values.
+        num_restarts, raw_samples: ``optimize_acqf`` settings for maximizing the
+            acquisition in the latent box; its decoded optima join the candidates.
+            0 restarts (the default) skips it: on NB201 it lowered the ROI
+            hypervolume (BENCHMARKS.md).
         mc_samples: quasi-MC samples of the acquisition function.
         reward: settings of reward mode.
     """
@@ -121,7 +130,10 @@ class SearchSettings:
     batch_size: int = 4
     mode: Mode = "pareto"
     acquisition: Acquisition = "qlognehvi"
-    num_restarts: int = 4
+    local_candidates: int = 64
+    random_candidates: int = 500
+    outcome_floor: float | None = 0.5
+    num_restarts: int = 0
     raw_samples: int = 128
     mc_samples: int = 32
     reward: RewardConfig = field(default_factory=RewardConfig)
@@ -294,9 +306,17 @@ def _check(config: Config) -> None:
     s = config.search
     if len(config.objectives) < 2 and s.mode == "pareto":
         raise ConfigError("objectives: pareto mode needs at least 2 objectives")
-    for key in ("budget", "initial", "batch_size", "num_restarts", "raw_samples", "mc_samples"):
+    for key in ("budget", "initial", "batch_size", "raw_samples", "mc_samples"):
         if getattr(s, key) < 1:
             raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
+    for key in ("local_candidates", "random_candidates", "num_restarts"):
+        if getattr(s, key) < 0:
+            raise ConfigError(f"search.{key}: must be at least 0, got {getattr(s, key)}")
+    if s.outcome_floor is not None and s.outcome_floor < 0:
+        raise ConfigError(f"search.outcome_floor: must be at least 0 (or null), got {s.outcome_floor}")
+    if s.local_candidates == 0 and s.random_candidates == 0 and s.num_restarts == 0:
+        raise ConfigError("search: local_candidates, random_candidates and num_restarts are all 0, so a BO step "
+                          "has no candidates")
     if s.initial > s.budget:
         raise ConfigError(f"search.initial: {s.initial} initial evaluations exceed search.budget={s.budget}")
     if s.initial < 2:

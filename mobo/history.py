@@ -70,8 +70,9 @@ class History:
         return len(self.records)
 
     @property
-    def keys(self) -> set[str]:
-        return {r.key for r in self.records}
+    def archs(self) -> set[str]:
+        """String forms of every evaluated architecture (the search never repeats one)."""
+        return {r.arch for r in self.records}
 
     @property
     def last_iteration(self) -> int:

@@ -19,11 +19,12 @@ from tqdm import tqdm
 
 from gvae.latent import LatentModel
 from mobo.acquisition import outcome_constraints, qlognehvi, qlognei, qlogparego_list
-from mobo.candidates import SpaceExhausted, decode_distinct, optimize, rank_decoded
+from mobo.candidates import SpaceExhausted, candidate_pool, decode_distinct, optimize, select, unseen_sample
 from mobo.config import Config, to_dict
 from mobo.embedding import latent_bounds, latent_model
 from mobo.history import Evaluation, History
 from mobo.objectives import BenchmarkTable, Evaluator, build_evaluator
+from mobo.pareto import pareto_mask
 from mobo.results import (
     NetworkCost,
     hypervolume_trace,
@@ -34,7 +35,7 @@ from mobo.results import (
     reference_point,
 )
 from mobo.reward import reward
-from mobo.surrogate import fit_gp, hyperparameters
+from mobo.surrogate import clip_below_reference, fit_gp, hyperparameters
 from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
 from spaces import Arch, SearchSpace, get_space
 
@@ -49,7 +50,10 @@ PARETO_JSON = "pareto.json"
 LOG_FILE = "search.log"
 GVAE_FILE = "gvae/model.pt"
 TIMING_FILE = "timing.csv"
-TIMING_HEADER = ("iteration", "observations", "fit_seconds", "acquisition_seconds", "decode_seconds", "replaced")
+TIMING_HEADER = ("iteration", "observations", "fit_seconds", "optimizer_seconds", "candidate_seconds", "repeats",
+                 "candidates")
+# Trust-region centres in reward mode: the best evaluations by reward.
+_REWARD_ANCHORS = 5
 
 
 @dataclass(frozen=True)
@@ -186,16 +190,16 @@ class Search:
         )
 
     def initial_design(self) -> list[Arch]:
-        """``search.initial`` architectures of distinct canonical keys, fixed by the seed."""
+        """``search.initial`` distinct architectures sampled uniformly, fixed by the seed."""
         rng = random.Random(self.config.seed)
         archs: list[Arch] = []
-        keys: set[str] = set()
+        texts: set[str] = set()
         for _ in range(100 * self.config.search.initial):
             arch = self.space.sample(rng)
-            key = self.space.canonical_key(arch)
-            if key not in keys:
+            text = self.space.format(arch)
+            if text not in texts:
                 archs.append(arch)
-                keys.add(key)
+                texts.add(text)
                 if len(archs) == self.config.search.initial:
                     break
         return archs
@@ -230,42 +234,59 @@ class Search:
         return q, good, generator, rng
 
     def propose(self, iteration: int) -> list[Arch]:
-        """The next batch of ``q`` new architectures."""
+        """The next batch of ``q`` new architectures (see :mod:`mobo.candidates`)."""
         s = self.config.search
         q, good, generator, rng = self.batch_start(iteration)
-        acq = None
         t0 = time.perf_counter()
         if (s.acquisition == "random" and not self.reward_mode) or len(good) < 2:
             lo, hi = self.bounds
             z = lo + (hi - lo) * torch.rand(q, lo.shape[0], generator=generator, dtype=lo.dtype)
-            t1 = t0
+            archs, repeats = decode_distinct(self.latent, z, self.bounds, self.history.archs, generator, rng)
+            self._log_timing(iteration, len(good), t0, t0, t0, repeats, len(archs))
+            return archs
+        x = self.latent.encode([self.space.parse(r.arch) for r in good])
+        if self.reward_mode:
+            y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
+            acq = qlognei(self._fit(x, y), x, s.mc_samples)
+            anchors = x[y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]]
         else:
-            x = self.latent.encode([self.space.parse(r.arch) for r in good])
-            if self.reward_mode:
-                y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
-                model = self._fit(x, y)
-                acq = qlognei(model, x, s.mc_samples)
+            y = maximize_form(good, self.config.objectives)
+            ref = self.reference_tensor()
+            model = self._fit(x, y if s.outcome_floor is None else clip_below_reference(y, ref, s.outcome_floor))
+            constraints = outcome_constraints(self.config.objectives)
+            if s.acquisition == "qlogparego":
+                acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
             else:
-                y = maximize_form(good, self.config.objectives)
-                model = self._fit(x, y)
-                constraints = outcome_constraints(self.config.objectives)
-                if s.acquisition == "qlogparego":
-                    acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
-                else:
-                    acq = qlognehvi(model, x, self.reference_tensor(), constraints, s.mc_samples)
-            t1 = time.perf_counter()
-            z = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples)
+                acq = qlognehvi(model, x, ref, constraints, s.mc_samples)
+            feasible = torch.tensor([r.feasible for r in good])
+            anchors = x[pareto_mask(y) & feasible] if bool(feasible.any()) else x[pareto_mask(y)]
+        t1 = time.perf_counter()
+        optima = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples) if s.num_restarts else None
         t2 = time.perf_counter()
-        if acq is None:
-            archs, replaced = decode_distinct(self.latent, z, self.bounds, self.history.keys, generator, rng)
-        else:
-            archs, replaced = rank_decoded(self.latent, z, self.bounds, self.history.keys, acq, generator, rng)
-        t3 = time.perf_counter()
-        self.timing.append((iteration, len(good), round(t1 - t0, 4), round(t2 - t1, 4), round(t3 - t2, 4), replaced))
-        atomic_write_csv(self.run_dir / TIMING_FILE, TIMING_HEADER, self.timing)
-        log.info("iteration %d: fit %.2f s, acquisition %.2f s, decode %.2f s; %d of %d optimizer points "
-                 "decoded to a seen architecture", iteration, t1 - t0, t2 - t1, t3 - t2, replaced, q)
+        seen = self.history.archs
+        repeats = 0 if optima is None else sum(self.space.format(a) in seen for a in self.latent.decode(optima))
+        candidates = candidate_pool(self.latent, anchors, optima, self.bounds, seen, s.local_candidates,
+                                    s.random_candidates, generator, rng)
+        try:  # a nearly exhausted space: fill from uniform samples, else go on with fewer than q
+            while len(candidates) < q:
+                candidates.append(unseen_sample(self.space, seen | {self.space.format(a) for a in candidates}, rng))
+        except SpaceExhausted:
+            if not candidates:
+                raise
+        archs = [candidates[i] for i in select(acq, self.latent.encode(candidates), q)]
+        self._log_timing(iteration, len(good), t0, t1, t2, repeats, len(candidates))
         return archs
+
+    def _log_timing(self, iteration: int, observations: int, t0: float, t1: float, t2: float, repeats: int,
+                    candidates: int) -> None:
+        """Appends one row to ``timing.csv`` (fit, optimizer, then candidates and ranking until now)."""
+        t3 = time.perf_counter()
+        self.timing.append((iteration, observations, round(t1 - t0, 4), round(t2 - t1, 4), round(t3 - t2, 4),
+                            repeats, candidates))
+        atomic_write_csv(self.run_dir / TIMING_FILE, TIMING_HEADER, self.timing)
+        log.info("iteration %d: fit %.2f s, optimizer %.2f s, candidates and ranking %.2f s; %d candidates; "
+                 "%d optimizer points decoded to an evaluated architecture", iteration, t1 - t0, t2 - t1, t3 - t2,
+                 candidates, repeats)
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
         """Fits the GP, warm-started from the previous iteration's hyperparameters."""
@@ -284,8 +305,8 @@ class Search:
         result: SearchResult | None = None
         try:
             if self.history.last_iteration <= 0:
-                evaluated = self.history.keys
-                pending = [a for a in self.initial_design() if self.space.canonical_key(a) not in evaluated]
+                evaluated = self.history.archs
+                pending = [a for a in self.initial_design() if self.space.format(a) not in evaluated]
                 for arch in pending[: s.budget - len(self.history)]:
                     self._record(self.evaluate(arch, 0), bar)
                 result = self._write_results(bar)

@@ -81,11 +81,14 @@ def _timing(run: RunData) -> str:
         with path.open(newline="") as f:
             rows = list(csv.DictReader(f))
         if rows:
-            for key in ("fit_seconds", "acquisition_seconds", "decode_seconds"):
-                values = [float(r[key]) for r in rows]
+            for key in ("fit_seconds", "optimizer_seconds", "candidate_seconds"):
+                values = [float(r.get(key) or 0) for r in rows]
                 lines.append(f"BO {key.replace('_seconds', '')}: median {statistics.median(values):.2f} s per iteration, "
                              f"{sum(values):.1f} s over {len(values)} iterations")
-            lines.append(f"decoded candidates replaced as repeats: {sum(int(r['replaced']) for r in rows)}")
+            candidates = [int(r.get("candidates") or 0) for r in rows]
+            lines.append(f"candidates ranked per iteration: median {statistics.median(candidates):.0f}")
+            lines.append(f"latent optimizer points that decoded to an evaluated architecture: "
+                         f"{sum(int(r.get('repeats') or 0) for r in rows)}")
     return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
 
 

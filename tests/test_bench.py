@@ -54,13 +54,13 @@ def test_each_method_returns_valid_distinct_architectures(method, nb201_csv, nb2
 
     original = methods.search_config
 
-    def small(table, problem, budget, seed):  # the tiny test VAE and fast acquisition settings
-        config = original(table, problem, budget, seed)
+    def small(table, problem, budget, seed, overrides=()):  # the tiny test VAE and fast acquisition settings
+        config = original(table, problem, budget, seed, overrides)
         from mobo import config as C
 
         data = C.to_dict(config)
         data["gvae"]["checkpoint"] = str(nb201_checkpoint)
-        data["search"].update(initial=6, num_restarts=2, raw_samples=32, mc_samples=16)
+        data["search"].update(initial=6, mc_samples=16)
         return C.from_dict(data)
 
     monkeypatch.setattr(methods, "search_config", small)
@@ -71,3 +71,18 @@ def test_each_method_returns_valid_distinct_architectures(method, nb201_csv, nb2
     for arch in archs:
         space.parse(arch)
         assert arch in table.row_of
+
+
+def test_ablation_overrides_name_the_run_and_reach_the_config(nb201_csv):
+    from bench.methods import resolve, search_config
+
+    name, _ = resolve("latentnas", ["search.num_restarts=4", "search.outcome_floor=null"])
+    assert name == "latentnas[search.num_restarts=4,search.outcome_floor=null]"
+    assert resolve("motpe") == ("motpe", METHODS["motpe"])
+    with pytest.raises(ValueError, match="latentnas only"):
+        resolve("random", ["search.num_restarts=4"])
+    with pytest.raises(ValueError, match="unknown method 'tpe'"):
+        resolve("tpe")
+    config = search_config(BenchmarkTable(nb201_csv), Problem("p", ("acc_cifar10", "lat_raspi4_ms")), 50, 1,
+                           ["search.num_restarts=4", "search.outcome_floor=null"])
+    assert config.search.num_restarts == 4 and config.search.outcome_floor is None and config.seed == 1

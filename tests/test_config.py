@@ -47,12 +47,21 @@ def test_valid_config_is_typed(tmp_path):
         ("table.path=null", "table.path: objective 'accuracy' reads the table"),
         ("gvae.latent_dim=0", "gvae.latent_dim: must be at least 1"),
         ("seed=1.5", "seed: expected an integer"),
+        ("search.local_candidates=-1", "search.local_candidates: must be at least 0, got -1"),
+        ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):
     with pytest.raises(ConfigError) as err:
         C.load(write(tmp_path, BASE), [override])
     assert message in str(err.value)
+
+
+def test_a_bo_step_needs_candidates(tmp_path):
+    overrides = ["search.local_candidates=0", "search.random_candidates=0"]
+    with pytest.raises(ConfigError, match="a BO step has no candidates"):
+        C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=0"])
+    assert C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=2"]).search.num_restarts == 2
 
 
 def test_missing_required_keys(tmp_path):

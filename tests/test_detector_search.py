@@ -1,6 +1,7 @@
 """The YOLO space end to end: LUT latency, a labelled proxy, a user evaluator,
 onnxruntime latency, and a search that exports its Pareto detectors."""
 
+import csv
 import json
 import math
 
@@ -88,3 +89,28 @@ def test_yolo_search_exports_pareto_detectors(tmp_path):
     assert len(list((tmp_path / "onnx").glob("*.onnx"))) == len(front)
     assert "accuracy_proxy" in (run / "report.html").read_text()
     assert "netscore" not in front[0]  # NetScore and Information Density need a real accuracy
+
+
+def test_search_stops_when_the_space_is_exhausted(tmp_path):
+    """16 detectors and a budget of 20: every one is evaluated once, then the search stops."""
+    network = {**SMALL, "backbone_max_depth": 1, "head_max_depth": 2}
+    space = get_space("yolo", **network)
+    assert space.size == 16
+    model = fit(space, list(space.enumerate()), TrainConfig(epochs=1, hidden_dim=16, num_layers=1, latent_dim=4),
+                progress=False)
+    model.save(tmp_path / "vae.pt")
+    spec = {
+        "name": "exhaust", "seed": 0, "space": {"name": "yolo", "network": network},
+        "gvae": {"checkpoint": str(tmp_path / "vae.pt")},
+        "objectives": {"params": {"source": "params", "direction": "maximize"},
+                       "flops": {"source": "flops", "direction": "minimize"}},
+        "search": {"budget": 20, "initial": 4, "batch_size": 3, "mc_samples": 8, "random_candidates": 50,
+                   "local_candidates": 4},
+    }
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(spec))
+    run = tmp_path / "run"
+    assert search_main([str(cfg), "--out", str(run), "--no-progress"]) == 0
+    with (run / "history.csv").open(newline="") as f:
+        archs = [row["arch"] for row in csv.DictReader(f)]
+    assert len(archs) == 16 and set(archs) == {space.format(a) for a in space.enumerate()}

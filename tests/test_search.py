@@ -33,7 +33,7 @@ def test_tiny_table_search_writes_consistent_run(nb201_csv, nb201_checkpoint, tm
 
     history = read_csv(run / "history.csv")
     assert len(history) == 12
-    assert len({row["key"] for row in history}) == 12  # no architecture evaluated twice
+    assert len({row["arch"] for row in history}) == 12  # no architecture evaluated twice
     assert [int(r["iteration"]) for r in history][:6] == [0] * 6
     for row in history:
         assert row["feasible"] == ("1" if float(row["latency"]) <= 30.0 else "0")
@@ -123,7 +123,7 @@ def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisiti
     config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, acquisition=acquisition))
     result = Search(config, tmp_path / "run", progress=False).run()
     rows = read_csv(tmp_path / "run" / "history.csv")
-    assert result.evaluations == 9 and len({r["key"] for r in rows}) == 9
+    assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
@@ -187,4 +187,4 @@ def test_killed_process_resumes_without_reevaluating(nb201_csv, nb201_checkpoint
     assert search_main(["--resume", str(run), "--no-progress"]) == 0
     after_rows = read_csv(history)
     assert history.read_text().startswith(before)
-    assert len(after_rows) == 14 and len({r["key"] for r in after_rows}) == 14
+    assert len(after_rows) == 14 and len({r["arch"] for r in after_rows}) == 14

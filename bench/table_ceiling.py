@@ -1,0 +1,109 @@
+"""What the benchmark table allows: can a search that skips canonical twins reach the true front?
+
+Usage::
+
+    python -m bench.table_ceiling --table ../shared/benchmarks/nb201.csv [--draws 10]
+
+For every problem of the NB201 device benchmark, prints the number of rows in the
+region of interest (ROI), the Pareto-optimal rows in it with the size of their
+canonical-key class (cells that compute the same function), and the best ROI
+hypervolume ratio a search could reach if it evaluated only one string per
+canonical key (a random one per class, median of ``--draws`` draws), and the
+largest share of the ROI hypervolume that a single row alone adds. Then, per
+cost column, how much of it a linear model on op counts explains when the ops
+of all six edges count and when only the ops on a path from input to output do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+from collections import defaultdict
+
+import numpy as np
+
+from bench.scoring import Problem, Scorer
+from mobo.objectives.table import BenchmarkTable
+from spaces import get_space
+from spaces.nb201 import EDGES, OPS, NB201Arch
+
+PROBLEMS = (
+    ("acc_cifar10", "lat_raspi4_ms"),
+    ("acc_cifar10", "lat_pixel3_ms"),
+    ("acc_cifar100", "lat_pi5_litert_cifar100_ms"),
+    ("acc_imagenet16", "lat_fpga_ms"),
+    ("acc_imagenet16", "lat_eyeriss_ms"),
+    ("acc_cifar100", "lat_pi5_litert_cifar100_ms", "energy_pi5_litert_cifar100_mj"),
+)
+
+
+def live_edges(arch: NB201Arch) -> list[bool]:
+    """Which of the 6 edges lie on a path from the cell input to its output (through no ``none``)."""
+    from_input = {0}
+    for node in (1, 2, 3):
+        if any(dst == node and arch[k] != "none" and src in from_input for k, (dst, src) in enumerate(EDGES)):
+            from_input.add(node)
+    to_output = {3}
+    for node in (2, 1, 0):
+        if any(src == node and arch[k] != "none" and dst in to_output for k, (dst, src) in enumerate(EDGES)):
+            to_output.add(node)
+    return [arch[k] != "none" and src in from_input and dst in to_output for k, (dst, src) in enumerate(EDGES)]
+
+
+def op_counts(archs: list[NB201Arch], live_only: bool) -> np.ndarray:
+    """``n x 5``: count of each op other than ``none`` (all edges, or live ones), and a constant."""
+    rows = []
+    for arch in archs:
+        mask = live_edges(arch) if live_only else [True] * len(EDGES)
+        rows.append([sum(m and op == o for m, op in zip(mask, arch)) for o in OPS[1:]] + [1.0])
+    return np.array(rows, dtype=float)
+
+
+def r_squared(x: np.ndarray, y: np.ndarray) -> float:
+    w, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(1.0 - (y - x @ w).var() / y.var())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.table_ceiling", description=__doc__.split("\n")[0])
+    parser.add_argument("--table", required=True)
+    parser.add_argument("--draws", type=int, default=10)
+    args = parser.parse_args(argv)
+    table = BenchmarkTable(args.table)
+    space = get_space("nb201")
+    texts = list(table.archs)
+    archs = [space.parse(t) for t in texts]
+    classes: dict[str, list[str]] = defaultdict(list)
+    for text, arch in zip(texts, archs):
+        classes[space.canonical_key(arch)].append(text)
+    key_of = {t: space.canonical_key(a) for t, a in zip(texts, archs)}
+    print(f"{len(texts)} rows, {len(classes)} canonical keys")
+    print("| problem | ROI rows | Pareto rows in ROI | their class sizes | largest share of one row | "
+          "ROI ratio, one string per key |")
+    print("|---|---|---|---|---|---|")
+    for columns in PROBLEMS:
+        scorer = Scorer(table, Problem("/".join(columns), columns))
+        roi_rows = int((scorer.y > scorer.roi_ref).all(dim=-1).sum())
+        front = sorted(scorer.front_in_roi)
+        sizes = [len(classes[key_of[texts[i]]]) for i in front]
+        # the hypervolume only that row adds (what a search loses by missing it)
+        share = max(1.0 - scorer.roi_ratio([texts[j] for j in front if j != i]) for i in front)
+        ceilings = []
+        for draw in range(args.draws):
+            rng = random.Random(draw)
+            ceilings.append(scorer.roi_ratio([rng.choice(members) for members in classes.values()]))
+        print(f"| {scorer.problem.name} | {roi_rows} | {len(front)} | {', '.join(map(str, sizes))} | {share:.3f} | "
+              f"{statistics.median(ceilings):.3f} |")
+    print()
+    all_ops, live_ops = op_counts(archs, False), op_counts(archs, True)
+    print("| cost column | R² on op counts, all edges | R² on op counts, live edges |")
+    print("|---|---|---|")
+    for column in sorted({c for p in PROBLEMS for c in p[1:]}):
+        y = table.column(column)
+        print(f"| {column} | {r_squared(all_ops, y):.3f} | {r_squared(live_ops, y):.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Candidate generation and selection of a BO step, and the outcome clipping of the GP fit."""
+
+import random
+
+import torch
+from botorch.acquisition import AcquisitionFunction
+
+from mobo.candidates import SCALES, candidate_pool, perturb, select
+from mobo.surrogate import clip_below_reference
+from spaces import get_space
+
+
+def test_clip_below_reference_known_values():
+    y = torch.tensor([[94.0, -10.0], [10.0, -80.0], [90.0, -20.0]], dtype=torch.float64)
+    ref = torch.tensor([92.0, -30.0], dtype=torch.float64)
+    out = clip_below_reference(y, ref)
+    # floors: 92 - 0.5 * (94 - 92) = 91; -30 - 0.5 * (-10 + 30) = -40
+    assert out.tolist() == [[94.0, -10.0], [91.0, -40.0], [91.0, -20.0]]
+    # an outcome in which nothing beats the reference is not clipped
+    worse = torch.tensor([95.0, -5.0], dtype=torch.float64)
+    assert clip_below_reference(y, worse)[:, 1].tolist() == [-10.0, -80.0, -20.0]
+
+
+def test_perturb_shapes_and_bounds():
+    z = torch.zeros(3, 4, dtype=torch.float64)
+    bounds = torch.tensor([[-0.1] * 4, [1.0] * 4], dtype=torch.float64)
+    pts = perturb(z, bounds, 5, torch.Generator().manual_seed(0))
+    assert pts.shape == (3 * 5 * len(SCALES), 4)
+    assert bool((pts >= bounds[0]).all() and (pts <= bounds[1]).all())
+
+
+class _Decoder:
+    """A latent model whose decoder returns the given architectures in turn (tests the pool's bookkeeping)."""
+
+    def __init__(self, space, archs) -> None:
+        self.space, self.archs = space, archs
+
+    def decode(self, z):
+        return [self.archs[i % len(self.archs)] for i in range(z.shape[0])]
+
+
+def test_candidate_pool_excludes_seen_strings_not_canonical_twins():
+    space = get_space("nb201")
+    # two strings of one canonical key (a dead conv on node 2): only the one evaluated is excluded
+    evaluated = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
+    twin = space.parse("|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|skip_connect~1|none~2|")
+    assert space.canonical_key(evaluated) == space.canonical_key(twin)
+    seen = {space.format(evaluated)}
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    latent = _Decoder(space, [evaluated, twin])
+    pool = candidate_pool(latent, torch.full((2, 2), 0.5, dtype=torch.float64), None, bounds, seen, 8, 0,
+                          torch.Generator().manual_seed(0), random.Random(0))
+    assert [space.format(a) for a in pool] == [space.format(twin)]
+    pool = candidate_pool(latent, torch.zeros(0, 2, dtype=torch.float64), None, bounds, seen, 8, 300,
+                          torch.Generator().manual_seed(0), random.Random(0))
+    texts = [space.format(a) for a in pool]
+    assert len(texts) == len(set(texts)) > 250 and not seen & set(texts)  # uniform samples, distinct
+
+
+class _Sum(AcquisitionFunction):
+    """Value = sum of the candidate's coordinates; a pending point makes every value smaller."""
+
+    def __init__(self) -> None:
+        torch.nn.Module.__init__(self)
+        self.X_pending = None
+
+    def set_X_pending(self, X_pending=None) -> None:
+        self.X_pending = X_pending
+
+    def forward(self, X):
+        penalty = 0.0 if self.X_pending is None else float(self.X_pending.shape[0])
+        return X.sum(dim=(-1, -2)) - penalty
+
+
+def test_select_greedy_picks_in_order_and_clears_pending():
+    codes = torch.tensor([[0.0], [3.0], [1.0], [2.0]])
+    acq = _Sum()
+    assert select(acq, codes, 3) == [1, 3, 2]
+    assert acq.X_pending is None
+    assert select(acq, codes, 10) == [1, 3, 2, 0]  # never more picks than candidates
+
+
+def test_default_search_settings_use_no_latent_optimizer():
+    from mobo.config import SearchSettings
+
+    s = SearchSettings()
+    assert (s.num_restarts, s.local_candidates, s.random_candidates) == (0, 64, 500)
