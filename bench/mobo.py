@@ -22,12 +22,11 @@ import math
 import shutil
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from bench.methods import METHODS, resolve
+from bench.methods import METHODS, Method, resolve
 from bench.scoring import Problem, Scorer, evaluations_to
 from mobo.objectives.table import BenchmarkTable
 from mobo.plot import plt, save
@@ -45,10 +44,9 @@ def read_results(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def run_one(method: str, table: BenchmarkTable, problem: Problem, scorer: Scorer, budget: int, seed: int,
-            workdir: Path, overrides: Sequence[str] = ()) -> dict[str, object]:
-    """Runs one method once (LatentNAS with ``overrides`` applied) and scores it."""
-    name, run = resolve(method, overrides)
+def run_one(name: str, run: Method, table: BenchmarkTable, problem: Problem, scorer: Scorer, budget: int,
+            seed: int, workdir: Path) -> dict[str, object]:
+    """Runs one method once and scores it, filed under ``name`` (see :func:`bench.methods.resolve`)."""
     if workdir.exists():
         shutil.rmtree(workdir)  # a half-finished earlier attempt: start it over
     workdir.mkdir(parents=True)
@@ -140,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     try:
-        names = {m: resolve(m, args.overrides)[0] for m in methods}
+        resolved = [resolve(m, args.overrides) for m in methods]
     except ValueError as err:
         parser.error(str(err))
     table = BenchmarkTable(args.table)
@@ -155,15 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     results_path = args.out / "results.csv"
     rows = read_results(results_path)
     done = {(r["method"], r["seed"], r["problem"], r["budget"]) for r in rows}
-    for method in methods:
+    for name, run in resolved:
         for seed in range(args.seeds):
-            if (names[method], str(seed), problem.name, str(args.budget)) in done:
+            if (name, str(seed), problem.name, str(args.budget)) in done:
                 continue
-            workdir = args.out / "work" / problem.name.replace("/", "__") / f"{names[method]}-{seed}"
-            row = run_one(method, table, problem, scorer, args.budget, seed, workdir, args.overrides)
+            workdir = args.out / "work" / problem.name.replace("/", "__") / f"{name}-{seed}"
+            row = run_one(name, run, table, problem, scorer, args.budget, seed, workdir)
             rows.append({k: str(v) for k, v in row.items()})
             atomic_write_csv(results_path, HEADER, [[r[h] for h in HEADER] for r in rows])
-            print(f"{problem.name} {names[method]} seed {seed}: ROI ratio {row['roi_ratio']:.3f}, full {row['full_ratio']:.3f}, "
+            print(f"{problem.name} {name} seed {seed}: ROI ratio {row['roi_ratio']:.3f}, full {row['full_ratio']:.3f}, "
                   f"recall {row['pareto_recall']:.3f}, {row['wall_seconds']} s", flush=True)
     atomic_write_text(args.out / "summary.md", summary(rows))
     plot_traces(rows, args.out)

@@ -74,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     space = get_space("nb201")
     texts = list(table.archs)
     archs = [space.parse(t) for t in texts]
-    classes: dict[str, list[str]] = defaultdict(list)
-    for text, arch in zip(texts, archs):
-        classes[space.canonical_key(arch)].append(text)
     key_of = {t: space.canonical_key(a) for t, a in zip(texts, archs)}
+    classes: dict[str, list[str]] = defaultdict(list)
+    for text, key in key_of.items():
+        classes[key].append(text)
     print(f"{len(texts)} rows, {len(classes)} canonical keys")
     print("| problem | ROI rows | Pareto rows in ROI | their class sizes | largest share of one row | "
           "ROI ratio, one string per key |")
