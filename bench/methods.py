@@ -38,6 +38,7 @@ from mobo.surrogate import fit_gp
 from spaces import get_space
 from spaces.nb201 import EDGES, OPS
 
+_NB201 = get_space("nb201")
 Method = Callable[[BenchmarkTable, Problem, int, int, Path], list[str]]
 ROLE_NAMES = ("accuracy", "latency", "energy")
 
@@ -121,16 +122,13 @@ class PoolSearch(Search):
 
 
 def pool_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
-    return _run(PoolSearch(search_config(table, problem, budget, seed), workdir / "pool-bo", progress=False))
+    config = search_config(table, problem, budget, seed, ["search.surrogate_inputs=latent"])
+    return _run(PoolSearch(config, workdir / "pool-bo", progress=False))
 
 
 def one_hot(archs: list) -> torch.Tensor:
-    """``n x 30`` one-hot encoding of NB201 cells (6 edges x 5 ops)."""
-    x = torch.zeros(len(archs), len(EDGES) * len(OPS), dtype=torch.float64)
-    for i, arch in enumerate(archs):
-        for k, op in enumerate(arch):
-            x[i, k * len(OPS) + OPS.index(op)] = 1.0
-    return x
+    """``n x 30`` one-hot encoding of NB201 cells (6 edges x 5 ops, edge-major)."""
+    return torch.tensor([_NB201.one_hot(a) for a in archs], dtype=torch.float64)
 
 
 # optimize_acqf settings of a plain BoTorch user (BoTorch's tutorials use a few restarts and ~100 raw samples).
@@ -171,9 +169,6 @@ def random_search(table: BenchmarkTable, problem: Problem, budget: int, seed: in
 
 def _values(table: BenchmarkTable, problem: Problem, arch: str) -> list[float]:
     return [table.value(arch, c) for c in problem.columns]
-
-
-_NB201 = get_space("nb201")
 
 
 def _arch_string(ops: list[str]) -> str:

@@ -7,6 +7,8 @@ architectures of the space:
 * latent trust regions: random perturbations of the latent codes of the
   observed Pareto set, at several scales (small scales decode to close
   variants of the best architectures found so far);
+* the neighbours of the observed Pareto architectures: every architecture
+  one choice (op, input, depth) away, when ``search.neighbour_candidates``;
 * the acquisition's own optima in the latent box (``optimize_acqf``), with
   small perturbations, when ``search.num_restarts`` > 0;
 * uniform samples of the space (exploration away from the data).
@@ -24,6 +26,7 @@ measurement.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import torch
 from botorch.acquisition import AcquisitionFunction
@@ -105,8 +108,9 @@ def candidate_pool(
     n_random: int,
     generator: torch.Generator,
     rng: random.Random,
+    neighbours_of: Sequence[Arch] = (),
 ) -> list[Arch]:
-    """Distinct unevaluated architectures from the trust regions, the optimizer and uniform samples.
+    """Distinct unevaluated architectures from the trust regions, the neighbours, the optimizer and uniform samples.
 
     Args:
         anchors: ``k x d`` latent codes of the observed Pareto set (trust-region centres).
@@ -114,6 +118,7 @@ def candidate_pool(
         seen: string forms of the architectures evaluated (not modified).
         local: perturbations per anchor and scale.
         n_random: uniform samples of the space.
+        neighbours_of: architectures whose one-choice neighbours join the candidates.
 
     Returns:
         The candidates (possibly empty when the space is nearly exhausted).
@@ -128,6 +133,9 @@ def candidate_pool(
 
     if anchors.shape[0] and local > 0:
         for arch in latent.decode(perturb(anchors, bounds, local, generator)):
+            add(arch)
+    for centre in neighbours_of:
+        for arch in space.neighbours(centre):
             add(arch)
     if optima is not None:
         for arch in latent.decode(torch.cat([optima, perturb(optima, bounds, max(1, local // 4), generator)])):

@@ -26,6 +26,7 @@ class ConfigError(ValueError):
 Direction = Literal["maximize", "minimize"]
 Acquisition = Literal["qlognehvi", "qlogparego", "random"]
 Mode = Literal["pareto", "reward"]
+SurrogateInputs = Literal["latent", "latent_one_hot"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,12 @@ class ObjectiveConfig:
         direction: ``maximize`` or ``minimize``.
         at_most: constraint ``value <= at_most`` (a target in reward mode).
         at_least: constraint ``value >= at_least``.
-        reference: hypervolume reference value (inferred when not given).
+        reference: hypervolume reference value; when not given, the
+            constraint bound if any, else the ``reference_quantile`` of the
+            initial design.
+        reference_quantile: where the inferred reference sits in the initial
+            design, as the share of it that is worse (0.5: the median; 0.75:
+            better than three quarters, in the objective's own direction).
         options: the source's own settings.
     """
 
@@ -73,6 +79,7 @@ class ObjectiveConfig:
     at_most: float | None = None
     at_least: float | None = None
     reference: float | None = None
+    reference_quantile: float = 0.5
     options: SourceOptions | None = None
 
     @property
@@ -114,6 +121,12 @@ class SearchSettings:
         local_candidates: per BO step, latent perturbations decoded around each
             observed Pareto architecture at each trust-region scale.
         random_candidates: per BO step, uniform samples of the space added to the candidates.
+        neighbour_candidates: per BO step, every architecture one choice away
+            from an observed Pareto architecture (the best by reward in reward
+            mode) joins the candidates.
+        surrogate_inputs: what the GP sees of an architecture: its latent code
+            (``latent``), or the latent code and the one-hot encoding of its
+            choices (``latent_one_hot``; the space's ``one_hot``).
         outcome_floor: for the GP fit only, values lower than ``reference -
             outcome_floor * (best - reference)`` are raised to that floor (per
             objective, pareto mode); ``null`` fits the raw values.
@@ -132,6 +145,8 @@ class SearchSettings:
     acquisition: Acquisition = "qlognehvi"
     local_candidates: int = 64
     random_candidates: int = 500
+    neighbour_candidates: bool = True
+    surrogate_inputs: SurrogateInputs = "latent"
     outcome_floor: float | None = 0.5
     num_restarts: int = 0
     raw_samples: int = 128
@@ -262,7 +277,7 @@ def build_dataclass(cls: type, data: Any, path: str) -> Any:
         raise ConfigError(f"{path or 'config'}: {err}") from None
 
 
-_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference")
+_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile")
 
 
 def _objective(name: str, data: Any) -> ObjectiveConfig:
@@ -314,14 +329,19 @@ def _check(config: Config) -> None:
             raise ConfigError(f"search.{key}: must be at least 0, got {getattr(s, key)}")
     if s.outcome_floor is not None and s.outcome_floor < 0:
         raise ConfigError(f"search.outcome_floor: must be at least 0 (or null), got {s.outcome_floor}")
-    if s.local_candidates == 0 and s.random_candidates == 0 and s.num_restarts == 0:
-        raise ConfigError("search: local_candidates, random_candidates and num_restarts are all 0, so a BO step "
-                          "has no candidates")
+    if s.local_candidates == 0 and s.random_candidates == 0 and s.num_restarts == 0 and not s.neighbour_candidates:
+        raise ConfigError("search: local_candidates, random_candidates and num_restarts are all 0 and "
+                          "neighbour_candidates is false, so a BO step has no candidates")
+    if s.num_restarts > 0 and s.surrogate_inputs != "latent":
+        raise ConfigError(f"search.num_restarts: the latent optimizer needs search.surrogate_inputs: latent, "
+                          f"not {s.surrogate_inputs!r}")
     if s.initial > s.budget:
         raise ConfigError(f"search.initial: {s.initial} initial evaluations exceed search.budget={s.budget}")
     if s.initial < 2:
         raise ConfigError("search.initial: the GP needs at least 2 initial evaluations")
     for o in config.objectives:
+        if not 0.0 <= o.reference_quantile <= 1.0:
+            raise ConfigError(f"objectives.{o.name}.reference_quantile: must lie in [0, 1], got {o.reference_quantile}")
         if o.at_most is not None and o.at_least is not None and o.at_least > o.at_most:
             raise ConfigError(f"objectives.{o.name}: at_least={o.at_least} exceeds at_most={o.at_most}")
         if o.source == "proxy" and "proxy" not in o.name.lower():

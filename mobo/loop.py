@@ -244,11 +244,11 @@ class Search:
             archs, repeats = decode_distinct(self.latent, z, self.bounds, self.history.archs, generator, rng)
             self._log_timing(iteration, len(good), t0, t0, t0, repeats, len(archs))
             return archs
-        x = self.latent.encode([self.space.parse(r.arch) for r in good])
+        z, x = self.inputs([self.space.parse(r.arch) for r in good])
         if self.reward_mode:
             y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
             acq = qlognei(self._fit(x, y), x, s.mc_samples)
-            anchors = x[y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]]
+            top = y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]
         else:
             y = maximize_form(good, self.config.objectives)
             ref = self.reference_tensor()
@@ -259,21 +259,24 @@ class Search:
             else:
                 acq = qlognehvi(model, x, ref, constraints, s.mc_samples)
             feasible = torch.tensor([r.feasible for r in good])
-            anchors = x[pareto_mask(y) & feasible] if bool(feasible.any()) else x[pareto_mask(y)]
+            front = pareto_mask(y) & feasible if bool(feasible.any()) else pareto_mask(y)
+            top = front.nonzero().squeeze(-1)
+        anchors = z[top]
+        centres = [self.space.parse(good[int(i)].arch) for i in top] if s.neighbour_candidates else []
         t1 = time.perf_counter()
         optima = optimize(acq, self.bounds, q, s.num_restarts, s.raw_samples) if s.num_restarts else None
         t2 = time.perf_counter()
         seen = self.history.archs
         repeats = 0 if optima is None else sum(self.space.format(a) in seen for a in self.latent.decode(optima))
         candidates = candidate_pool(self.latent, anchors, optima, self.bounds, seen, s.local_candidates,
-                                    s.random_candidates, generator, rng)
+                                    s.random_candidates, generator, rng, centres)
         try:  # a nearly exhausted space: fill from uniform samples, else go on with fewer than q
             while len(candidates) < q:
                 candidates.append(unseen_sample(self.space, seen | {self.space.format(a) for a in candidates}, rng))
         except SpaceExhausted:
             if not candidates:
                 raise
-        archs = [candidates[i] for i in select(acq, self.latent.encode(candidates), q)]
+        archs = [candidates[i] for i in select(acq, self.inputs(candidates)[1], q)]
         self._log_timing(iteration, len(good), t0, t1, t2, repeats, len(candidates))
         return archs
 
@@ -288,9 +291,26 @@ class Search:
                  "%d optimizer points decoded to an evaluated architecture", iteration, t1 - t0, t2 - t1, t3 - t2,
                  candidates, repeats)
 
+    def inputs(self, archs: list[Arch]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent codes (``n x d``) and GP inputs (``n x d'``: the codes, then the one-hot
+        choices when ``search.surrogate_inputs`` is ``latent_one_hot``)."""
+        z = self.latent.encode(archs)
+        if self.config.search.surrogate_inputs == "latent":
+            return z, z
+        return z, torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
+
+    @property
+    def input_bounds(self) -> torch.Tensor:
+        """``2 x d'`` box of the GP inputs: the latent box, then [0, 1] per one-hot entry."""
+        if self.config.search.surrogate_inputs == "latent":
+            return self.bounds
+        k = len(self.space.one_hot(self.space.sample(random.Random(0))))
+        unit = torch.tensor([[0.0] * k, [1.0] * k], dtype=self.bounds.dtype)
+        return torch.cat([self.bounds, unit], dim=-1)
+
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
         """Fits the GP, warm-started from the previous iteration's hyperparameters."""
-        model = fit_gp(x, y, self.bounds, warm_start=self._gp_state)
+        model = fit_gp(x, y, self.input_bounds, warm_start=self._gp_state)
         self._gp_state = hyperparameters(model)
         return model
 

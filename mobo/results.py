@@ -8,7 +8,6 @@ the same front from it.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -45,12 +44,12 @@ def reference_point(records: Sequence[Evaluation], objectives: Sequence[Objectiv
     """The hypervolume reference point, in the objectives' own units.
 
     Per objective: its ``reference`` if set; else its constraint bound (the
-    worst value that still counts); else the median over the feasible
-    evaluations of the initial design (all successful ones if none is
-    feasible): the front that counts is the one better than a typical
-    architecture of the space in every objective, so the search spends its
-    budget on architectures that are accurate *and* fast, not on the extremes
-    (a 10 %-accuracy cell that is fastest of all).
+    worst value that still counts); else its ``reference_quantile`` (default:
+    the median) over the feasible evaluations of the initial design (all
+    successful ones if none is feasible): the front that counts is the one
+    better than a typical architecture of the space in every objective, so the
+    search spends its budget on architectures that are accurate *and* fast,
+    not on the extremes (a 10 %-accuracy cell that is fastest of all).
 
     Raises:
         ValueError: when an objective has neither a set reference nor any
@@ -72,7 +71,9 @@ def reference_point(records: Sequence[Evaluation], objectives: Sequence[Objectiv
                 f"cannot infer the reference point of objective {o.name!r}: every evaluation failed; "
                 f"set objectives.{o.name}.reference"
             )
-        ref[o.name] = statistics.median(r.values[o.name] for r in feasible)
+        values = torch.tensor([r.values[o.name] for r in feasible], dtype=torch.float64)
+        share = o.reference_quantile if o.direction == "maximize" else 1.0 - o.reference_quantile
+        ref[o.name] = float(torch.quantile(values, share))
     return ref
 
 

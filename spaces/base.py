@@ -82,6 +82,14 @@ class TimedLayer:
     input_shape: tuple[int, int, int]
 
 
+def one_hot_choices(choices: Sequence[tuple[object, Sequence[object]]]) -> list[float]:
+    """Concatenated one-hot vectors of ``(value, options)`` pairs, one per choice of an architecture."""
+    out: list[float] = []
+    for value, options in choices:
+        out.extend(1.0 if value == option else 0.0 for option in options)
+    return out
+
+
 class SearchSpace(abc.ABC):
     """Abstract search space.
 
@@ -143,6 +151,16 @@ class SearchSpace(abc.ABC):
     @abc.abstractmethod
     def sample(self, rng: random.Random) -> Arch:
         """Draws one architecture uniformly from the space."""
+
+    @abc.abstractmethod
+    def one_hot(self, arch: Arch) -> list[float]:
+        """The architecture's choices one-hot encoded (fixed length per space), a
+        surrogate input beside the latent code (see :func:`one_hot_choices`)."""
+
+    @abc.abstractmethod
+    def neighbours(self, arch: Arch) -> list[Arch]:
+        """Every architecture that differs from ``arch`` in exactly one choice (an op, an input, a depth),
+        in a fixed order."""
 
     @property
     def size(self) -> int | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, TimedLayer, check_positive_ints
+from spaces.base import ArchGraph, SearchSpace, TimedLayer, check_positive_ints, one_hot_choices
 from spaces.layers import FactorizedReduce, ReLUConvBN, SepConv
 
 OPS: tuple[str, ...] = ("sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "identity")
@@ -363,6 +363,25 @@ class EnasSpace(SearchSpace):
                 )
             )
         return (cells[0], cells[1])
+
+    def one_hot(self, arch: EnasArch) -> list[float]:
+        return one_hot_choices([
+            (value, OPS if field % 2 else range(2 + b))  # (input, op, input, op)
+            for cell in arch for b, block in enumerate(cell) for field, value in enumerate(block)
+        ])
+
+    def neighbours(self, arch: EnasArch) -> list[EnasArch]:
+        out: list[EnasArch] = []
+        for c, cell in enumerate(arch):
+            for b, block in enumerate(cell):
+                for field, value in enumerate(block):
+                    options = OPS if field % 2 else range(2 + b)  # (input, op, input, op)
+                    for other in options:
+                        if other != value:
+                            new_block = block[:field] + (other,) + block[field + 1:]
+                            new_cell = cell[:b] + (new_block,) + cell[b + 1:]
+                            out.append((new_cell, arch[1]) if c == 0 else (arch[0], new_cell))
+        return out
 
     @property
     def size(self) -> int:

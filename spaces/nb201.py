@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, check_positive_ints
+from spaces.base import ArchGraph, SearchSpace, check_positive_ints, one_hot_choices
 from spaces.layers import ReLUConvBN, ResidualReduction, Zero
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -182,6 +182,12 @@ class NB201Space(SearchSpace):
 
     def sample(self, rng: random.Random) -> NB201Arch:
         return tuple(rng.choice(OPS) for _ in EDGES)
+
+    def one_hot(self, arch: NB201Arch) -> list[float]:
+        return one_hot_choices([(op, OPS) for op in arch])
+
+    def neighbours(self, arch: NB201Arch) -> list[NB201Arch]:
+        return [arch[:k] + (op,) + arch[k + 1:] for k in range(len(EDGES)) for op in OPS if op != arch[k]]
 
     @property
     def size(self) -> int:

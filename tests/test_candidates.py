@@ -85,3 +85,13 @@ def test_default_search_settings_use_no_latent_optimizer():
 
     s = SearchSettings()
     assert (s.num_restarts, s.local_candidates, s.random_candidates) == (0, 64, 500)
+
+
+def test_candidate_pool_holds_the_neighbours_of_the_centres():
+    space = get_space("nb201")
+    centre = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|")
+    seen = {space.format(centre), space.format(space.neighbours(centre)[0])}
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    pool = candidate_pool(_Decoder(space, [centre]), torch.zeros(0, 2, dtype=torch.float64), None, bounds, seen, 0, 0,
+                          torch.Generator().manual_seed(0), random.Random(0), neighbours_of=[centre])
+    assert [space.format(a) for a in pool] == [space.format(n) for n in space.neighbours(centre)[1:]]

@@ -49,6 +49,7 @@ def test_valid_config_is_typed(tmp_path):
         ("seed=1.5", "seed: expected an integer"),
         ("search.local_candidates=-1", "search.local_candidates: must be at least 0, got -1"),
         ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
+        ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):
@@ -58,10 +59,11 @@ def test_errors_name_the_key(tmp_path, override, message):
 
 
 def test_a_bo_step_needs_candidates(tmp_path):
-    overrides = ["search.local_candidates=0", "search.random_candidates=0"]
+    overrides = ["search.local_candidates=0", "search.random_candidates=0", "search.neighbour_candidates=false"]
     with pytest.raises(ConfigError, match="a BO step has no candidates"):
         C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=0"])
     assert C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=2"]).search.num_restarts == 2
+    assert C.load(write(tmp_path, BASE), overrides[:2]).search.neighbour_candidates
 
 
 def test_missing_required_keys(tmp_path):

@@ -126,6 +126,18 @@ def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisiti
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
+def test_gp_on_latent_code_and_one_hot_choices(nb201_csv, nb201_checkpoint, tmp_path):
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, num_restarts=0, surrogate_inputs="latent_one_hot")
+    search = Search(C.from_dict(data), tmp_path / "run", progress=False)
+    result = search.run()
+    rows = read_csv(tmp_path / "run" / "history.csv")
+    assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
+    lengthscales = next(v for k, v in search._gp_state.items() if k.endswith("raw_lengthscale"))
+    assert lengthscales.shape[-1] == search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] + 30
+    with pytest.raises(C.ConfigError, match="search.num_restarts: the latent optimizer needs"):
+        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs="latent_one_hot"))
+
+
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
     data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, mode="reward", reward={"preset": "hard"})
     data["objectives"]["energy"] = {"source": "table", "column": "energy_pi5_litert_cifar100_mj",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, check_positive_ints
+from spaces.base import ArchGraph, SearchSpace, check_positive_ints, one_hot_choices
 from spaces.yolo.layers import (
     BACKBONE_BLOCKS,
     BASES,
@@ -242,6 +242,12 @@ class YoloSpace(SearchSpace):
 
     def sample(self, rng: random.Random) -> YoloArch:
         return tuple(rng.choice(c) for c in self.choices)
+
+    def one_hot(self, arch: YoloArch) -> list[float]:
+        return one_hot_choices(list(zip(arch, self.choices)))
+
+    def neighbours(self, arch: YoloArch) -> list[YoloArch]:
+        return [arch[:k] + (d,) + arch[k + 1:] for k, c in enumerate(self.choices) for d in c if d != arch[k]]
 
     @property
     def size(self) -> int:
