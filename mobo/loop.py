@@ -299,18 +299,12 @@ class Search:
             return z, z
         return z, torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
 
-    @property
-    def input_bounds(self) -> torch.Tensor:
-        """``2 x d'`` box of the GP inputs: the latent box, then [0, 1] per one-hot entry."""
-        if self.config.search.surrogate_inputs == "latent":
-            return self.bounds
-        k = len(self.space.one_hot(self.space.sample(random.Random(0))))
-        unit = torch.tensor([[0.0] * k, [1.0] * k], dtype=self.bounds.dtype)
-        return torch.cat([self.bounds, unit], dim=-1)
-
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
-        """Fits the GP, warm-started from the previous iteration's hyperparameters."""
-        model = fit_gp(x, y, self.input_bounds, warm_start=self._gp_state)
+        """Fits the GP on inputs from :meth:`inputs`, warm-started from the previous iteration's
+        hyperparameters. The input box is the latent box, then [0, 1] for each one-hot entry."""
+        k = x.shape[-1] - self.bounds.shape[-1]
+        unit = torch.tensor([[0.0] * k, [1.0] * k], dtype=self.bounds.dtype)
+        model = fit_gp(x, y, torch.cat([self.bounds, unit], dim=-1), warm_start=self._gp_state)
         self._gp_state = hyperparameters(model)
         return model
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -168,6 +168,12 @@ def make_op(op: str, channels: int, stride: int) -> nn.Module:
 
 def make_preprocess(c_in: int, c_out: int, factorized: bool) -> nn.Module:
     return FactorizedReduce(c_in, c_out) if factorized else ReLUConvBN(c_in, c_out, 1)
+
+
+def _field_options(block: int, field: int) -> Sequence[int | str]:
+    """The choices of one field of a block ``(input, op, input, op)``: an input among the
+    two cell inputs and the ``block`` earlier blocks, or an op."""
+    return OPS if field % 2 else range(2 + block)
 
 
 class EnasSpace(SearchSpace):
@@ -366,7 +372,7 @@ class EnasSpace(SearchSpace):
 
     def one_hot(self, arch: EnasArch) -> list[float]:
         return one_hot_choices([
-            (value, OPS if field % 2 else range(2 + b))  # (input, op, input, op)
+            (value, _field_options(b, field))
             for cell in arch for b, block in enumerate(cell) for field, value in enumerate(block)
         ])
 
@@ -375,8 +381,7 @@ class EnasSpace(SearchSpace):
         for c, cell in enumerate(arch):
             for b, block in enumerate(cell):
                 for field, value in enumerate(block):
-                    options = OPS if field % 2 else range(2 + b)  # (input, op, input, op)
-                    for other in options:
+                    for other in _field_options(b, field):
                         if other != value:
                             new_block = block[:field] + (other,) + block[field + 1:]
                             new_cell = cell[:b] + (new_block,) + cell[b + 1:]
