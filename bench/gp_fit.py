@@ -9,9 +9,10 @@ For each seed: fit the search's GP (``mobo.surrogate.fit_gp``) on ``--train``
 uniformly sampled cells, predict ``--test`` other cells, and report the
 Spearman rank correlation of predicted vs true values, over all held-out cells
 and over those in the top quarter of accuracy (where the ROI front is decided),
-for the three GP inputs: the graph-VAE latent codes (``search.surrogate_inputs:
-latent``), the 30-dimensional one-hot encoding, and both side by side
-(``latent_one_hot``). Prints per seed and the medians.
+for the GP inputs: the graph-VAE latent codes (``search.surrogate_inputs:
+latent``), the 30-dimensional one-hot encoding, both side by side
+(``latent_one_hot``), the 40-dimensional path encoding, and the one-hot and path
+encodings side by side (``one_hot_paths``). Prints per seed and the medians.
 """
 
 from __future__ import annotations
@@ -47,11 +48,16 @@ def main() -> None:
     settings = config_module.GVAESettings(checkpoint=args.checkpoint)
     model = latent_model(space, settings, Path("runs"), progress=False)
     box = latent_bounds(model, 0)
-    unit = torch.stack([torch.zeros(30), torch.ones(30)]).double()
     archs = list(space.enumerate())
     codes, hot = model.encode(archs), one_hot(archs)
-    inputs = {"latent": (codes, box), "one-hot": (hot, unit),
-              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit], dim=-1))}
+    paths = torch.tensor([space.path_encoding(a) for a in archs], dtype=torch.float64)
+
+    def unit(k: int) -> torch.Tensor:
+        return torch.stack([torch.zeros(k), torch.ones(k)]).double()
+
+    inputs = {"latent": (codes, box), "one-hot": (hot, unit(30)),
+              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit(30)], dim=-1)),
+              "paths": (paths, unit(40)), "one-hot+paths": (torch.cat([hot, paths], dim=-1), unit(70))}
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
     top_quarter = y_all[:, 0] >= torch.quantile(y_all[:, 0], 0.75)

@@ -26,7 +26,7 @@ class ConfigError(ValueError):
 Direction = Literal["maximize", "minimize"]
 Acquisition = Literal["qlognehvi", "qlogparego", "random"]
 Mode = Literal["pareto", "reward"]
-SurrogateInputs = Literal["latent", "latent_one_hot"]
+SurrogateInputs = Literal["latent", "latent_one_hot", "one_hot_paths"]
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,11 @@ class SearchSettings:
             from an observed Pareto architecture (the best by reward in reward
             mode) joins the candidates.
         surrogate_inputs: what the GP sees of an architecture: its latent code
-            (``latent``), or the latent code and the one-hot encoding of its
-            choices (``latent_one_hot``; the space's ``one_hot``).
+            (``latent``), the latent code and the one-hot encoding of its
+            choices (``latent_one_hot``; the space's ``one_hot``), or the one-hot
+            choices and the path encoding of what it computes (``one_hot_paths``;
+            the space's ``path_encoding``). The latent space then only proposes
+            candidates.
         outcome_floor: for the GP fit only, values lower than ``reference -
             outcome_floor * (best - reference)`` are raised to that floor (per
             objective, pareto mode); ``null`` fits the raw values.

@@ -292,19 +292,26 @@ class Search:
                  candidates, repeats)
 
     def inputs(self, archs: list[Arch]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latent codes (``n x d``) and GP inputs (``n x d'``: the codes, then the one-hot
-        choices when ``search.surrogate_inputs`` is ``latent_one_hot``)."""
+        """Latent codes (``n x d``) and GP inputs (``n x d'``), per ``search.surrogate_inputs``:
+        the codes (``latent``), the codes then the one-hot choices (``latent_one_hot``), or the
+        one-hot choices then the path encoding (``one_hot_paths``)."""
         z = self.latent.encode(archs)
-        if self.config.search.surrogate_inputs == "latent":
+        mode = self.config.search.surrogate_inputs
+        if mode == "latent":
             return z, z
-        return z, torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
+        paths = mode == "one_hot_paths"
+        x = torch.tensor([self.space.one_hot(a) + (self.space.path_encoding(a) if paths else []) for a in archs],
+                         dtype=z.dtype)
+        return z, (x if paths else torch.cat([z, x], dim=-1))
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
         """Fits the GP on inputs from :meth:`inputs`, warm-started from the previous iteration's
-        hyperparameters. The input box is the latent box, then [0, 1] for each one-hot entry."""
-        k = x.shape[-1] - self.bounds.shape[-1]
+        hyperparameters. The input box is the latent box for the codes, [0, 1] for every
+        one-hot and path-encoding entry."""
+        latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
+        k = x.shape[-1] - latent.shape[-1]
         unit = torch.tensor([[0.0] * k, [1.0] * k], dtype=self.bounds.dtype)
-        model = fit_gp(x, y, torch.cat([self.bounds, unit], dim=-1), warm_start=self._gp_state)
+        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state)
         self._gp_state = hyperparameters(model)
         return model
 

@@ -158,6 +158,13 @@ class SearchSpace(abc.ABC):
         surrogate input beside the latent code (see :func:`one_hot_choices`)."""
 
     @abc.abstractmethod
+    def path_encoding(self, arch: Arch) -> list[float]:
+        """Fixed-length counts of the op sequences along the computation's input-to-output
+        paths (the path encoding of BANANAS), equal for architectures with one canonical key:
+        a surrogate input that describes what the network computes, beside ``one_hot``,
+        which describes how it is written (and so what it costs)."""
+
+    @abc.abstractmethod
     def neighbours(self, arch: Arch) -> list[Arch]:
         """Every architecture that differs from ``arch`` in exactly one choice (an op, an input, a depth),
         in a fixed order."""

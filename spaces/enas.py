@@ -22,6 +22,7 @@ ends. This is the space that exercises the graph VAE's edge decoding.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,13 @@ OPS: tuple[str, ...] = ("sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_poo
 NODE_TYPES: tuple[str, ...] = ("input", "output", "add", *OPS)
 INPUT, OUTPUT, ADD = 0, 1, 2
 CELLS: tuple[str, ...] = ("normal", "reduce")
+
+# Op sequences of the path encoding: up to _PATH_LENGTH ops other than identity.
+_PATH_LENGTH = 2
+_PATHS: dict[tuple[str, ...], int] = {
+    seq: i for i, seq in enumerate(
+        seq for n in range(_PATH_LENGTH + 1) for seq in itertools.product(OPS[:-1], repeat=n))
+}
 
 Block = tuple[int, str, int, str]
 """``(input_a, op_a, input_b, op_b)``: inputs index the cell inputs (0, 1) and earlier blocks (2, ...)."""
@@ -375,6 +383,25 @@ class EnasSpace(SearchSpace):
             (value, _field_options(b, field))
             for cell in arch for b, block in enumerate(cell) for field, value in enumerate(block)
         ])
+
+    def path_encoding(self, arch: EnasArch) -> list[float]:
+        """Per cell and cell input, counts of the op sequences along the paths from that input
+        to the cell output (``identity`` adds nothing; a sequence keeps its first two ops),
+        divided by the cell's number of such paths; ``2 x 2 x 21`` entries."""
+        out: list[float] = []
+        for cell in arch:
+            paths: dict[int, list[tuple[int, tuple[str, ...]]]] = {0: [(0, ())], 1: [(1, ())]}
+            for b, (a, a_op, c, c_op) in enumerate(cell):
+                paths[2 + b] = [
+                    (start, seq if op == "identity" or len(seq) == _PATH_LENGTH else (*seq, op))
+                    for index, op in ((a, a_op), (c, c_op)) for start, seq in paths[index]
+                ]
+            ends = [path for block in loose_ends(cell) for path in paths[block]]
+            counts = [0.0] * (2 * len(_PATHS))
+            for start, seq in ends:
+                counts[start * len(_PATHS) + _PATHS[seq]] += 1.0 / len(ends)
+            out.extend(counts)
+        return out
 
     def neighbours(self, arch: EnasArch) -> list[EnasArch]:
         out: list[EnasArch] = []

@@ -32,6 +32,12 @@ EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3
 NODE_TYPES: tuple[str, ...] = ("input", "output", *OPS)
 INPUT, OUTPUT = 0, 1
 
+# Op sequences a path from the cell input to its output can carry, and how many such paths a cell has.
+_PATHS: dict[tuple[str, ...], int] = {
+    seq: i for i, seq in enumerate(seq for n in range(4) for seq in itertools.product(OPS[2:], repeat=n))
+}
+_MAX_PATHS = 4
+
 NB201Arch = tuple[str, ...]
 """An NB201 cell: the op of each of the 6 edges, in :data:`EDGES` order."""
 
@@ -185,6 +191,22 @@ class NB201Space(SearchSpace):
 
     def one_hot(self, arch: NB201Arch) -> list[float]:
         return one_hot_choices([(op, OPS) for op in arch])
+
+    def path_encoding(self, arch: NB201Arch) -> list[float]:
+        """Counts of each op sequence along the cell's input-to-output paths (``skip_connect``
+        adds nothing to a sequence, ``none`` cuts the path), divided by the 4 paths a cell
+        has; 40 entries (sequences of 0-3 of the 3 parametric or pooling ops)."""
+        sequences: dict[int, list[tuple[str, ...]]] = {0: [()]}
+        for node in (1, 2, 3):
+            sequences[node] = [
+                seq if arch[k] == "skip_connect" else (*seq, arch[k])
+                for k, (dst, src) in enumerate(EDGES) if dst == node and arch[k] != "none"
+                for seq in sequences[src]
+            ]
+        counts = [0.0] * len(_PATHS)
+        for seq in sequences[3]:
+            counts[_PATHS[seq]] += 1.0 / _MAX_PATHS
+        return counts
 
     def neighbours(self, arch: NB201Arch) -> list[NB201Arch]:
         return [arch[:k] + (op,) + arch[k + 1:] for k in range(len(EDGES)) for op in OPS if op != arch[k]]

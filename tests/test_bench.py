@@ -1,9 +1,11 @@
 import math
 
 import pytest
+import torch
 
 from bench.methods import METHODS
 from bench.scoring import Problem, Scorer, evaluations_to
+from bench.table_ceiling import layer_order
 from mobo.objectives.table import BenchmarkTable
 from spaces import get_space
 
@@ -86,3 +88,9 @@ def test_ablation_overrides_name_the_run_and_reach_the_config(nb201_csv):
     config = search_config(BenchmarkTable(nb201_csv), Problem("p", ("acc_cifar10", "lat_raspi4_ms")), 50, 1,
                            ["search.num_restarts=4", "search.outcome_floor=null"])
     assert config.search.num_restarts == 4 and config.search.outcome_floor is None and config.seed == 1
+
+
+def test_layer_order_peels_non_dominated_layers():
+    # maximized: rows 0 and 2 form the first layer, 1 the second (dominated by 2), 3 the third
+    y = torch.tensor([[3.0, 1.0], [1.0, 2.0], [2.0, 3.0], [0.5, 0.5]])
+    assert layer_order(y) == [0, 2, 1, 3]

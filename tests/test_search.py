@@ -126,16 +126,18 @@ def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisiti
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
-def test_gp_on_latent_code_and_one_hot_choices(nb201_csv, nb201_checkpoint, tmp_path):
-    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, num_restarts=0, surrogate_inputs="latent_one_hot")
+@pytest.mark.parametrize("inputs,width", [("latent_one_hot", 8 + 30), ("one_hot_paths", 30 + 40)])
+def test_gp_on_one_hot_choices(inputs, width, nb201_csv, nb201_checkpoint, tmp_path):
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, num_restarts=0, surrogate_inputs=inputs)
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     result = search.run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
+    assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
     lengthscales = next(v for k, v in search._gp_state.items() if k.endswith("raw_lengthscale"))
-    assert lengthscales.shape[-1] == search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] + 30
+    assert lengthscales.shape[-1] == width
     with pytest.raises(C.ConfigError, match="search.num_restarts: the latent optimizer needs"):
-        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs="latent_one_hot"))
+        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs=inputs))
 
 
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):

@@ -246,6 +246,11 @@ class YoloSpace(SearchSpace):
     def one_hot(self, arch: YoloArch) -> list[float]:
         return one_hot_choices(list(zip(arch, self.choices)))
 
+    def path_encoding(self, arch: YoloArch) -> list[float]:
+        """Empty: the network is one chain of ELAN blocks whose depths are the choices, so the
+        one-hot choices already describe its function."""
+        return []
+
     def neighbours(self, arch: YoloArch) -> list[YoloArch]:
         return [arch[:k] + (d,) + arch[k + 1:] for k, c in enumerate(self.choices) for d in c if d != arch[k]]
 
