@@ -160,7 +160,8 @@ class SearchSpace(abc.ABC):
     @abc.abstractmethod
     def path_encoding(self, arch: Arch) -> list[float]:
         """Fixed-length counts of the op sequences along the computation's input-to-output
-        paths (the path encoding of BANANAS), equal for architectures with one canonical key:
+        paths (the path encoding of BANANAS), scaled into [0, 1] (the GP's input box assumes
+        it) and equal for architectures with one canonical key:
         a surrogate input that describes what the network computes, beside ``one_hot``,
         which describes how it is written (and so what it costs)."""
 
