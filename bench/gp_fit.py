@@ -52,12 +52,14 @@ def main() -> None:
     codes, hot = model.encode(archs), one_hot(archs)
     paths = torch.tensor([space.path_encoding(a) for a in archs], dtype=torch.float64)
 
-    def unit(k: int) -> torch.Tensor:
-        return torch.stack([torch.zeros(k), torch.ones(k)]).double()
+    def unit(x: torch.Tensor) -> torch.Tensor:
+        """The box of one-hot and path-encoding inputs: [0, 1] in each column."""
+        return torch.stack([torch.zeros(x.shape[-1]), torch.ones(x.shape[-1])]).double()
 
-    inputs = {"latent": (codes, box), "one-hot": (hot, unit(30)),
-              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit(30)], dim=-1)),
-              "paths": (paths, unit(40)), "one-hot+paths": (torch.cat([hot, paths], dim=-1), unit(70))}
+    hot_paths = torch.cat([hot, paths], dim=-1)
+    inputs = {"latent": (codes, box), "one-hot": (hot, unit(hot)),
+              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit(hot)], dim=-1)),
+              "paths": (paths, unit(paths)), "one-hot+paths": (hot_paths, unit(hot_paths))}
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
     top_quarter = y_all[:, 0] >= torch.quantile(y_all[:, 0], 0.75)

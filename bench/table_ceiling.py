@@ -24,6 +24,7 @@ of all six edges count and when only the ops on a path from input to output do.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 from collections import defaultdict
@@ -31,7 +32,7 @@ from collections import defaultdict
 import numpy as np
 import torch
 
-from bench.scoring import Problem, Scorer
+from bench.scoring import Problem, Scorer, evaluations_to
 from mobo.objectives.table import BenchmarkTable
 from mobo.pareto import pareto_mask
 from spaces import get_space
@@ -103,9 +104,9 @@ def class_mean_oracle(scorer: Scorer, texts: list[str], classes: dict[str, list[
     eligible = torch.nonzero((mean >= ref[0] - margin) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
     y = scorer.y[eligible].clone()
     y[:, 0] = mean[eligible]
-    sequence = [texts[int(eligible[i])] for i in layer_order(y)]
-    needed = next((n for n in range(1, len(sequence) + 1) if scorer.roi_ratio(sequence[:n]) >= target), None)
-    return scorer.roi_ratio(sequence[:budget]), needed
+    trace = scorer.trace([texts[int(eligible[i])] for i in layer_order(y)])
+    needed = evaluations_to(trace, target)
+    return trace[min(budget, len(trace)) - 1], None if math.isnan(needed) else int(needed)
 
 
 def r_squared(x: np.ndarray, y: np.ndarray) -> float:
