@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.methods import METHODS, Method, resolve
-from bench.scoring import Problem, Scorer, evaluations_to
+from bench.scoring import Problem, Scorer, add_problem_arguments, evaluations_to, problem_from_arguments
 from mobo.objectives.table import BenchmarkTable
 from mobo.plot import plt, save
 from mobo.utils.io import atomic_write_csv, atomic_write_text
@@ -124,13 +124,12 @@ def plot_traces(rows: list[dict[str, str]], out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mobo", description=__doc__.split("\n")[0])
-    parser.add_argument("--table", required=True, type=Path)
-    parser.add_argument("--accuracy", required=True)
-    parser.add_argument("--latency", required=True)
-    parser.add_argument("--energy")
+    add_problem_arguments(parser)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--budget", type=int, default=100)
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds FIRST .. N-1")
+    parser.add_argument("--first-seed", type=int, default=0, metavar="FIRST",
+                        help="first seed to run (to split the seeds over processes with separate --out folders)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="ablation: override a LatentNAS setting (e.g. search.num_restarts=4); results are "
@@ -141,20 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         resolved = [resolve(m, args.overrides) for m in methods]
     except ValueError as err:
         parser.error(str(err))
-    table = BenchmarkTable(args.table)
-    columns = tuple(c for c in (args.accuracy, args.latency, args.energy) if c)
-    for column in columns:
-        try:
-            table.check_column(column)
-        except ValueError as err:
-            parser.error(str(err))
-    problem = Problem("/".join(columns), columns)
+    table, problem = problem_from_arguments(args, parser)
     scorer = Scorer(table, problem)
     results_path = args.out / "results.csv"
     rows = read_results(results_path)
     done = {(r["method"], r["seed"], r["problem"], r["budget"]) for r in rows}
     for name, run in resolved:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.seeds):
             if (name, str(seed), problem.name, str(args.budget)) in done:
                 continue
             workdir = args.out / "work" / problem.name.replace("/", "__") / f"{name}-{seed}"

@@ -9,9 +9,11 @@ region found).
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -95,3 +97,24 @@ def evaluations_to(trace: Sequence[float], level: float) -> float:
         if value >= level:
             return float(k)
     return math.nan
+
+
+def add_problem_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--table``, ``--accuracy``, ``--latency`` and ``--energy``: one problem of a benchmark table."""
+    parser.add_argument("--table", required=True, type=Path)
+    parser.add_argument("--accuracy", required=True)
+    parser.add_argument("--latency", required=True)
+    parser.add_argument("--energy")
+
+
+def problem_from_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[BenchmarkTable, Problem]:
+    """The table and problem that :func:`add_problem_arguments` named; a column the table
+    lacks is a usage error that names it."""
+    table = BenchmarkTable(args.table)
+    columns = tuple(c for c in (args.accuracy, args.latency, args.energy) if c)
+    for column in columns:
+        try:
+            table.check_column(column)
+        except ValueError as err:
+            parser.error(str(err))
+    return table, Problem("/".join(columns), columns)

@@ -115,7 +115,10 @@ class SearchSettings:
     Attributes:
         budget: total evaluations, the initial design included.
         initial: architectures sampled uniformly before the first BO step.
-        batch_size: candidates ``q`` proposed per BO iteration.
+        batch_size: candidates ``q`` proposed per BO iteration. The loop
+            evaluates them one after another, so a batch buys no parallelism,
+            only fewer GP fits; 2 instead of 4 traded problems on the NB201
+            device benchmark (BENCHMARKS.md), so the default stays 4.
         mode: ``pareto`` (multi-objective BO) or ``reward`` (single scalar reward).
         acquisition: ``qlognehvi``, ``qlogparego`` or ``random`` (pareto mode).
         local_candidates: per BO step, latent perturbations decoded around each

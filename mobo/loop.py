@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 import yaml
+from botorch.acquisition import AcquisitionFunction
 from tqdm import tqdm
 
 from gvae.latent import LatentModel
@@ -276,9 +277,15 @@ class Search:
         except SpaceExhausted:
             if not candidates:
                 raise
-        archs = [candidates[i] for i in select(acq, self.inputs(candidates)[1], q)]
+        archs = self.choose(acq, candidates, q)
         self._log_timing(iteration, len(good), t0, t1, t2, repeats, len(candidates))
         return archs
+
+    def choose(self, acq: AcquisitionFunction | list[AcquisitionFunction], candidates: list[Arch],
+               q: int) -> list[Arch]:
+        """The ``q`` picks among ``candidates``: greedy by ``acq`` at their GP inputs, earlier picks
+        pending (the one step a benchmark subclass watches, see ``bench.candidate_ranks``)."""
+        return [candidates[i] for i in select(acq, self.inputs(candidates)[1], q)]
 
     def _log_timing(self, iteration: int, observations: int, t0: float, t1: float, t2: float, repeats: int,
                     candidates: int) -> None:
