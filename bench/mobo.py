@@ -11,7 +11,8 @@ DIR); ``DIR/summary.md`` (median and interquartile range per method and
 problem) and ``DIR/roi_<problem>.png`` (median ROI ratio vs evaluations, IQR
 band) are rewritten from all rows. Peers need ``pip install -e .[bench]``.
 ``--set search.num_restarts=4`` (repeatable) runs an ablation of LatentNAS,
-filed as ``latentnas[search.num_restarts=4]``.
+filed as ``latentnas[search.num_restarts=4]``. ``--first-seed 5 --seeds 10`` runs seeds
+5-9 only (two processes must write to separate ``--out`` folders).
 """
 
 from __future__ import annotations
