@@ -40,6 +40,7 @@ from scipy.stats import spearmanr
 
 from bench.methods import search_config
 from bench.scoring import Scorer, add_problem_arguments, problem_from_arguments
+from mobo.candidates import acquisition_values
 from mobo.loop import Search
 from spaces import Arch
 
@@ -78,8 +79,8 @@ class RankedSearch(Search):
         cheap = (y[:, 1:] > sc.roi_ref[1:]).all(dim=-1)
         x = self.inputs(candidates)[1]
         first = acq[0] if isinstance(acq, list) else acq
+        values = acquisition_values(first, x)
         with torch.no_grad():
-            values = torch.cat([first(x[k:k + 1024].unsqueeze(1)) for k in range(0, len(x), 1024)])
             mean_accuracy = first.model.posterior(x).mean[:, 0]
         is_front = torch.tensor([r in sc.front_in_roi for r in rows])
         cheap_idx = cheap.nonzero().flatten()

@@ -29,7 +29,7 @@ from bench.methods import one_hot
 from mobo import config as config_module
 from mobo.embedding import latent_bounds, latent_model
 from mobo.objectives.table import BenchmarkTable
-from mobo.surrogate import fit_gp
+from mobo.surrogate import fit_gp, unit_box
 from spaces import get_space
 
 
@@ -52,14 +52,10 @@ def main() -> None:
     codes, hot = model.encode(archs), one_hot(archs)
     paths = torch.tensor([space.path_encoding(a) for a in archs], dtype=torch.float64)
 
-    def unit(x: torch.Tensor) -> torch.Tensor:
-        """The box of one-hot and path-encoding inputs: [0, 1] in each column."""
-        return torch.stack([torch.zeros(x.shape[-1]), torch.ones(x.shape[-1])]).double()
-
     hot_paths = torch.cat([hot, paths], dim=-1)
-    inputs = {"latent": (codes, box), "one-hot": (hot, unit(hot)),
-              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit(hot)], dim=-1)),
-              "paths": (paths, unit(paths)), "one-hot+paths": (hot_paths, unit(hot_paths))}
+    inputs = {"latent": (codes, box), "one-hot": (hot, unit_box(hot.shape[-1])),
+              "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit_box(hot.shape[-1])], dim=-1)),
+              "paths": (paths, unit_box(paths.shape[-1])), "one-hot+paths": (hot_paths, unit_box(hot_paths.shape[-1]))}
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
     top_quarter = y_all[:, 0] >= torch.quantile(y_all[:, 0], 0.75)

@@ -29,12 +29,12 @@ import torch
 from bench.scoring import Problem
 from mobo import config as config_module
 from mobo.acquisition import outcome_constraints, qlognehvi
-from mobo.candidates import optimize, unseen_sample
+from mobo.candidates import acquisition_values, optimize, unseen_sample
 from mobo.config import Config
 from mobo.loop import Search
 from mobo.objectives.table import BenchmarkTable
 from mobo.results import maximize_form
-from mobo.surrogate import fit_gp
+from mobo.surrogate import fit_gp, unit_box
 from spaces import get_space
 from spaces.nb201 import EDGES, OPS
 
@@ -112,8 +112,7 @@ class PoolSearch(Search):
         for _ in range(q):
             idx = [i for i, text in enumerate(self._pool_texts) if text not in taken]
             acq.set_X_pending(torch.stack(chosen_z) if chosen_z else None)
-            with torch.no_grad():
-                values = torch.cat([acq(self._pool_z[idx[k:k + 4096]].unsqueeze(1)) for k in range(0, len(idx), 4096)])
+            values = acquisition_values(acq, self._pool_z[idx], chunk=4096)
             best = idx[int(values.argmax())]
             chosen.append(self._pool[best])
             chosen_z.append(self._pool_z[best])
@@ -144,7 +143,7 @@ class OneHotSearch(Search):
         q, good, _, rng = self.batch_start(iteration)
         x = one_hot([self.space.parse(r.arch) for r in good])
         y = maximize_form(good, self.config.objectives)
-        bounds = torch.stack([torch.zeros(x.shape[1]), torch.ones(x.shape[1])]).double()
+        bounds = unit_box(x.shape[1])
         acq = qlognehvi(fit_gp(x, y, bounds), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
                         s.mc_samples)
         z = optimize(acq, bounds, q, _ONEHOT_RESTARTS, _ONEHOT_RAW_SAMPLES)

@@ -145,6 +145,17 @@ def candidate_pool(
     return list(pool.values())
 
 
+def acquisition_values(acq: AcquisitionFunction, codes: Tensor, chunk: int = 1024) -> Tensor:
+    """``acq`` at each of ``codes`` (``n x d``) as its own one-point batch, ``chunk`` points per call
+    (bounds the memory of the MC samples).
+
+    Returns:
+        ``n`` acquisition values.
+    """
+    with torch.no_grad():
+        return torch.cat([acq(codes[k : k + chunk].unsqueeze(1)) for k in range(0, len(codes), chunk)])
+
+
 def select(acq: AcquisitionFunction | list[AcquisitionFunction], codes: Tensor, q: int) -> list[int]:
     """Greedy batch selection over a finite set of candidates.
 
@@ -161,8 +172,7 @@ def select(acq: AcquisitionFunction | list[AcquisitionFunction], codes: Tensor, 
     for pick in range(min(q, codes.shape[0])):
         f = acqs[pick % len(acqs)]
         f.set_X_pending(codes[chosen] if chosen else None)
-        with torch.no_grad():
-            values = torch.cat([f(codes[k : k + 1024].unsqueeze(1)) for k in range(0, len(codes), 1024)])
+        values = acquisition_values(f, codes)
         values[chosen] = -torch.inf
         chosen.append(int(values.argmax()))
     for f in acqs:

@@ -36,7 +36,7 @@ from mobo.results import (
     reference_point,
 )
 from mobo.reward import reward
-from mobo.surrogate import clip_below_reference, fit_gp, hyperparameters
+from mobo.surrogate import clip_below_reference, fit_gp, hyperparameters, unit_box
 from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
 from spaces import Arch, SearchSpace, get_space
 
@@ -316,8 +316,7 @@ class Search:
         hyperparameters. The input box is the latent box for the codes, [0, 1] for every
         one-hot and path-encoding entry."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
-        k = x.shape[-1] - latent.shape[-1]
-        unit = torch.tensor([[0.0] * k, [1.0] * k], dtype=self.bounds.dtype)
+        unit = unit_box(x.shape[-1] - latent.shape[-1], self.bounds.dtype)
         model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state)
         self._gp_state = hyperparameters(model)
         return model

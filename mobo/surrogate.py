@@ -42,6 +42,11 @@ def clip_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -> Te
     return torch.maximum(y, floor)
 
 
+def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
+    """``2 x width`` box [0, 1] per column: the input box of one-hot and path-encoding GP inputs."""
+    return torch.stack([torch.zeros(width, dtype=dtype), torch.ones(width, dtype=dtype)])
+
+
 def fit_gp(
     x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75, warm_start: dict[str, Tensor] | None = None
 ) -> SingleTaskGP:

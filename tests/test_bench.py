@@ -124,7 +124,7 @@ def test_candidate_ranks_scores_every_bo_step_against_the_table(nb201_csv, nb201
     assert -1.0 <= figures["rho acc last"] <= 1.0
 
 
-def testbest_rank_counts_strictly_better_values():
+def test_best_rank_counts_strictly_better_values():
     from bench.candidate_ranks import best_rank
 
     values = torch.tensor([0.3, 0.9, 0.5, 0.7])
