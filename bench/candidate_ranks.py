@@ -21,7 +21,13 @@ truth:
 * ``picks roi / acc / cost``: share of the picks inside the ROI, in the table's
   top quarter of accuracy, and at or under the median of every cost;
 * ``rho acc``: Spearman rank correlation of the posterior-mean accuracy with the
-  true accuracy over the candidates, in the first and last third of the steps.
+  true accuracy over the candidates, in the first and last third of the steps;
+* ``sd picks`` / ``sd front``: the GP's posterior standard deviation of
+  accuracy (table units, e.g. %) at the picks and at the true ROI-front rows
+  among the candidates, median over the steps (how much of a pick's
+  acquisition value is exploration);
+* ``gap picks`` / ``gap front``: the same points' posterior-mean accuracy minus
+  the search's own reference accuracy, median over the steps.
 
 Prints one line per seed and the medians.
 """
@@ -58,6 +64,10 @@ class StepStats:
     picks_cheap: int
     picks: int
     rho_accuracy: float
+    sd_picks: float
+    sd_front: float | None
+    gap_picks: float
+    gap_front: float | None
 
 
 class RankedSearch(Search):
@@ -81,7 +91,10 @@ class RankedSearch(Search):
         first = acq[0] if isinstance(acq, list) else acq
         values = acquisition_values(first, x)
         with torch.no_grad():
-            mean_accuracy = first.model.posterior(x).mean[:, 0]
+            posterior = first.model.posterior(x)
+            mean_accuracy = posterior.mean[:, 0]
+            sd_accuracy = posterior.variance[:, 0].sqrt()
+        gap = mean_accuracy - float(self.reference_tensor()[0])
         is_front = torch.tensor([r in sc.front_in_roi for r in rows])
         cheap_idx = cheap.nonzero().flatten()
         mean_rank = torch.full((len(rows),), len(rows))
@@ -98,6 +111,10 @@ class RankedSearch(Search):
             picks_cheap=int((cheap & picked).sum()),
             picks=int(picked.sum()),
             rho_accuracy=float(spearmanr(mean_accuracy.numpy(), y[:, 0].numpy()).statistic),
+            sd_picks=float(sd_accuracy[picked].median()),
+            sd_front=float(sd_accuracy[is_front].median()) if bool(is_front.any()) else None,
+            gap_picks=float(gap[picked].median()),
+            gap_front=float(gap[is_front].median()) if bool(is_front.any()) else None,
         ))
         return picks
 
@@ -124,6 +141,10 @@ def summarize(steps: list[StepStats]) -> dict[str, float]:
         "picks cost": sum(s.picks_cheap for s in steps) / picks,
         "rho acc first": statistics.median(s.rho_accuracy for s in steps[:third]),
         "rho acc last": statistics.median(s.rho_accuracy for s in steps[-third:]),
+        "sd picks": statistics.median(s.sd_picks for s in steps),
+        "sd front": statistics.median(s.sd_front for s in with_front) if with_front else float("nan"),
+        "gap picks": statistics.median(s.gap_picks for s in steps),
+        "gap front": statistics.median(s.gap_front for s in with_front) if with_front else float("nan"),
     }
 
 

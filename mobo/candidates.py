@@ -13,7 +13,9 @@ architectures of the space:
   small perturbations, when ``search.num_restarts`` > 0;
 * uniform samples of the space (exploration away from the data).
 
-Every candidate not evaluated yet is encoded again and the ``q`` picks are
+A network whose output cannot depend on its input
+(:meth:`spaces.SearchSpace.is_constant`) is never a candidate. Every
+candidate not evaluated yet is encoded again and the ``q`` picks are
 made greedily by the acquisition at those codes, earlier picks pending: the
 GP scores the very codes it will later be trained on.
 
@@ -110,7 +112,8 @@ def candidate_pool(
     rng: random.Random,
     neighbours_of: Sequence[Arch] = (),
 ) -> list[Arch]:
-    """Distinct unevaluated architectures from the trust regions, the neighbours, the optimizer and uniform samples.
+    """Distinct unevaluated architectures from the trust regions, the neighbours, the optimizer and uniform samples
+    (constant networks left out).
 
     Args:
         anchors: ``k x d`` latent codes of the observed Pareto set (trust-region centres).
@@ -128,7 +131,7 @@ def candidate_pool(
 
     def add(arch: Arch) -> None:
         text = space.format(arch)
-        if text not in seen and text not in pool:
+        if text not in seen and text not in pool and not space.is_constant(arch):
             pool[text] = arch
 
     if anchors.shape[0] and local > 0:

@@ -27,6 +27,7 @@ Direction = Literal["maximize", "minimize"]
 Acquisition = Literal["qlognehvi", "qlogparego", "random"]
 Mode = Literal["pareto", "reward"]
 SurrogateInputs = Literal["latent", "latent_one_hot", "one_hot_paths"]
+BelowReference = Literal["clip", "log"]
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,16 @@ class SearchSettings:
             choices and the path encoding of what it computes (``one_hot_paths``;
             the space's ``path_encoding``). The latent space then only proposes
             candidates.
-        outcome_floor: for the GP fit only, values lower than ``reference -
-            outcome_floor * (best - reference)`` are raised to that floor (per
-            objective, pareto mode); ``null`` fits the raw values.
+        outcome_floor: for the GP fit only (per objective, pareto mode), the
+            scale ``s = outcome_floor * (best - reference)`` of the values below
+            the reference; ``null`` fits the raw values.
+        below_reference: what the fit sees of a value ``y`` below the
+            reference ``r``: ``clip`` raises values lower than ``r - s`` to
+            ``r - s``; ``log`` compresses every value below ``r`` to
+            ``r - s * log(1 + (r - y) / s)``, which keeps their order (a broken
+            cell stays below a mediocre one) but not their outlier scale. On the
+            NB201 device benchmark ``log`` lowered two problems and tied the
+            third (BENCHMARKS.md), so ``clip`` is the default.
         num_restarts, raw_samples: ``optimize_acqf`` settings for maximizing the
             acquisition in the latent box; its decoded optima join the candidates.
             0 restarts (the default) skips it: on NB201 it lowered the ROI
@@ -154,6 +162,7 @@ class SearchSettings:
     neighbour_candidates: bool = True
     surrogate_inputs: SurrogateInputs = "latent"
     outcome_floor: float | None = 0.5
+    below_reference: BelowReference = "clip"
     num_restarts: int = 0
     raw_samples: int = 128
     mc_samples: int = 32

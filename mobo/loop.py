@@ -36,7 +36,7 @@ from mobo.results import (
     reference_point,
 )
 from mobo.reward import reward
-from mobo.surrogate import clip_below_reference, fit_gp, hyperparameters, unit_box
+from mobo.surrogate import clip_below_reference, compress_below_reference, fit_gp, hyperparameters, unit_box
 from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
 from spaces import Arch, SearchSpace, get_space
 
@@ -253,7 +253,8 @@ class Search:
         else:
             y = maximize_form(good, self.config.objectives)
             ref = self.reference_tensor()
-            model = self._fit(x, y if s.outcome_floor is None else clip_below_reference(y, ref, s.outcome_floor))
+            squash = compress_below_reference if s.below_reference == "log" else clip_below_reference
+            model = self._fit(x, y if s.outcome_floor is None else squash(y, ref, s.outcome_floor))
             constraints = outcome_constraints(self.config.objectives)
             if s.acquisition == "qlogparego":
                 acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)

@@ -42,6 +42,29 @@ def clip_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -> Te
     return torch.maximum(y, floor)
 
 
+def compress_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -> Tensor:
+    """Compresses outcomes below the reference point logarithmically, for the GP fit only.
+
+    Like :func:`clip_below_reference`, but order-preserving: with the scale
+    ``s = share * (best - reference)``, a value ``y`` below the reference ``r``
+    becomes ``r - s * log(1 + (r - y) / s)`` (slope 1 at the reference), so a
+    broken cell at chance accuracy still reads worse than a mediocre one,
+    yet no longer sets the GP's variance. An outcome in which no observation
+    beats the reference is left as it is.
+
+    Args:
+        y: ``n x m`` outcomes, every column maximized.
+        ref_point: ``m`` reference point (maximize form).
+
+    Returns:
+        ``n x m`` compressed outcomes.
+    """
+    scale = share * (y.max(dim=0).values - ref_point)
+    safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+    below = ref_point - safe * torch.log1p((ref_point - y).clamp(min=0) / safe)
+    return torch.where((scale > 0) & (y < ref_point), below, y)
+
+
 def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
     """``2 x width`` box [0, 1] per column: the input box of one-hot and path-encoding GP inputs."""
     return torch.stack([torch.zeros(width, dtype=dtype), torch.ones(width, dtype=dtype)])

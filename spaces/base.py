@@ -165,6 +165,13 @@ class SearchSpace(abc.ABC):
         a surrogate input that describes what the network computes, beside ``one_hot``,
         which describes how it is written (and so what it costs)."""
 
+    def is_constant(self, arch: Arch) -> bool:
+        """Whether the network's output cannot depend on its input (e.g. an NB201 cell whose
+        every input-to-output path is cut by ``none``): such a network scores chance
+        accuracy whatever it is trained on, so no BO step takes one as a candidate (the
+        initial design stays uniform). False in spaces without such networks."""
+        return False
+
     @abc.abstractmethod
     def neighbours(self, arch: Arch) -> list[Arch]:
         """Every architecture that differs from ``arch`` in exactly one choice (an op, an input, a depth),

@@ -208,6 +208,9 @@ class NB201Space(SearchSpace):
             counts[_PATHS[seq]] += 1.0 / _MAX_PATHS
         return counts
 
+    def is_constant(self, arch: NB201Arch) -> bool:
+        return not any(self.path_encoding(arch))
+
     def neighbours(self, arch: NB201Arch) -> list[NB201Arch]:
         return [arch[:k] + (op,) + arch[k + 1:] for k in range(len(EDGES)) for op in OPS if op != arch[k]]
 

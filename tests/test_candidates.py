@@ -1,12 +1,13 @@
 """Candidate generation and selection of a BO step, and the outcome clipping of the GP fit."""
 
+import math
 import random
 
 import torch
 from botorch.acquisition import AcquisitionFunction
 
 from mobo.candidates import SCALES, candidate_pool, perturb, select
-from mobo.surrogate import clip_below_reference
+from mobo.surrogate import clip_below_reference, compress_below_reference
 from spaces import get_space
 
 
@@ -19,6 +20,23 @@ def test_clip_below_reference_known_values():
     # an outcome in which nothing beats the reference is not clipped
     worse = torch.tensor([95.0, -5.0], dtype=torch.float64)
     assert clip_below_reference(y, worse)[:, 1].tolist() == [-10.0, -80.0, -20.0]
+
+
+def test_compress_below_reference_keeps_order_and_known_values():
+    y = torch.tensor([[94.0, -10.0], [10.0, -80.0], [90.0, -20.0], [91.0, -35.0]], dtype=torch.float64)
+    ref = torch.tensor([92.0, -30.0], dtype=torch.float64)
+    out = compress_below_reference(y, ref)
+    # scales: 0.5 * (94 - 92) = 1; 0.5 * (-10 + 30) = 10; values at or above the reference stay
+    assert out[0].tolist() == [94.0, -10.0] and out[2, 1].item() == -20.0
+    assert torch.allclose(out[:, 0], torch.tensor([94.0, 92.0 - math.log(83.0), 92.0 - math.log(3.0),
+                                                   92.0 - math.log(2.0)], dtype=torch.float64))
+    assert torch.isclose(out[1, 1], torch.tensor(-30.0 - 10.0 * math.log(6.0), dtype=torch.float64))
+    # the order of every outcome is kept (clipping ties the two worst accuracies)
+    assert out[:, 0].argsort().tolist() == y[:, 0].argsort().tolist()
+    assert out[:, 1].argsort().tolist() == y[:, 1].argsort().tolist()
+    # an outcome in which nothing beats the reference is left as it is
+    worse = torch.tensor([95.0, -5.0], dtype=torch.float64)
+    assert compress_below_reference(y, worse)[:, 1].tolist() == y[:, 1].tolist()
 
 
 def test_perturb_shapes_and_bounds():
@@ -55,6 +73,18 @@ def test_candidate_pool_excludes_seen_strings_not_canonical_twins():
                           torch.Generator().manual_seed(0), random.Random(0))
     texts = [space.format(a) for a in pool]
     assert len(texts) == len(set(texts)) > 250 and not seen & set(texts)  # uniform samples, distinct
+
+
+def test_candidate_pool_leaves_out_constant_networks():
+    space = get_space("nb201")
+    constant = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_1x1~2|")
+    live = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|nor_conv_1x1~2|")
+    assert space.is_constant(constant) and not space.is_constant(live)
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    pool = candidate_pool(_Decoder(space, [constant, live]), torch.full((1, 2), 0.5, dtype=torch.float64), None,
+                          bounds, set(), 8, 200, torch.Generator().manual_seed(0), random.Random(0), [live])
+    assert space.format(live) in {space.format(a) for a in pool}
+    assert pool and not any(space.is_constant(a) for a in pool)
 
 
 class _Sum(AcquisitionFunction):

@@ -49,6 +49,7 @@ def test_valid_config_is_typed(tmp_path):
         ("seed=1.5", "seed: expected an integer"),
         ("search.local_candidates=-1", "search.local_candidates: must be at least 0, got -1"),
         ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
+        ("search.below_reference=cube", "search.below_reference: expected one of 'clip', 'log'"),
         ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
     ],
 )

@@ -118,9 +118,10 @@ def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_che
     assert rows[1]["feasible"] == "0" and sum(r["failed"] == "1" for r in rows) == 2
 
 
-@pytest.mark.parametrize("acquisition", ["qlogparego", "random"])
-def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, acquisition):
-    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, acquisition=acquisition))
+@pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
+                                      {"below_reference": "log"}])
+def test_other_acquisitions_and_log_compression_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, **settings))
     result = Search(config, tmp_path / "run", progress=False).run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
