@@ -11,8 +11,11 @@ Spearman rank correlation of predicted vs true values, over all held-out cells
 and over those in the top quarter of accuracy (where the ROI front is decided),
 for the GP inputs: the graph-VAE latent codes (``search.surrogate_inputs:
 latent``), the 30-dimensional one-hot encoding, both side by side
-(``latent_one_hot``), the 40-dimensional path encoding, and the one-hot and path
-encodings side by side (``one_hot_paths``). Prints per seed and the medians.
+(``latent_one_hot``), the 40-dimensional path encoding, the one-hot and path
+encodings side by side (``one_hot_paths``), the live one-hot encoding (dead edges
+set to ``none``) beside the path encoding (what ``search.surrogate_inputs:
+per_objective`` gives the accuracy GP), and the one-hot and live one-hot encodings
+side by side (what it gives the latency GP). Prints per seed and the medians.
 """
 
 from __future__ import annotations
@@ -53,9 +56,13 @@ def main() -> None:
     paths = torch.tensor([space.path_encoding(a) for a in archs], dtype=torch.float64)
 
     hot_paths = torch.cat([hot, paths], dim=-1)
+    live = torch.tensor([space.live_one_hot(a) for a in archs], dtype=torch.float64)
+    live_paths, hot_live = torch.cat([live, paths], dim=-1), torch.cat([hot, live], dim=-1)
     inputs = {"latent": (codes, box), "one-hot": (hot, unit_box(hot.shape[-1])),
               "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit_box(hot.shape[-1])], dim=-1)),
-              "paths": (paths, unit_box(paths.shape[-1])), "one-hot+paths": (hot_paths, unit_box(hot_paths.shape[-1]))}
+              "paths": (paths, unit_box(paths.shape[-1])), "one-hot+paths": (hot_paths, unit_box(hot_paths.shape[-1])),
+              "live+paths": (live_paths, unit_box(live_paths.shape[-1])),
+              "one-hot+live": (hot_live, unit_box(hot_live.shape[-1]))}
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
     top_quarter = y_all[:, 0] >= torch.quantile(y_all[:, 0], 0.75)

@@ -302,15 +302,19 @@ class Search:
     def inputs(self, archs: list[Arch]) -> tuple[torch.Tensor, torch.Tensor]:
         """Latent codes (``n x d``) and GP inputs (``n x d'``), per ``search.surrogate_inputs``:
         the codes (``latent``), the codes then the one-hot choices (``latent_one_hot``), or the
-        one-hot choices then the path encoding (``one_hot_paths``)."""
+        one-hot choices then the path encoding (``one_hot_paths``), or the one-hot choices, the
+        live one-hot choices (in a space with dead choices) and the path encoding
+        (``per_objective``)."""
         z = self.latent.encode(archs)
         mode = self.config.search.surrogate_inputs
         if mode == "latent":
             return z, z
-        paths = mode == "one_hot_paths"
-        x = torch.tensor([self.space.one_hot(a) + (self.space.path_encoding(a) if paths else []) for a in archs],
-                         dtype=z.dtype)
-        return z, (x if paths else torch.cat([z, x], dim=-1))
+        if mode == "latent_one_hot":
+            return z, torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
+        live = mode == "per_objective" and self.space.dead_choices
+        x = [self.space.one_hot(a) + (self.space.live_one_hot(a) if live else []) + self.space.path_encoding(a)
+             for a in archs]
+        return z, torch.tensor(x, dtype=z.dtype)
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
         """Fits the GP on inputs from :meth:`inputs`, warm-started from the previous iteration's
@@ -318,9 +322,23 @@ class Search:
         one-hot and path-encoding entry."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
         unit = unit_box(x.shape[-1] - latent.shape[-1], self.bounds.dtype)
-        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state)
+        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state,
+                       features=self._features(x.shape[-1]))
         self._gp_state = hyperparameters(model)
         return model
+
+    def _features(self, width: int) -> list[list[int]] | None:
+        """Per objective, the columns of the ``width`` GP inputs of :meth:`inputs` its GP sees
+        under ``per_objective`` (see :class:`mobo.config.SearchSettings`): the one-hot and live
+        one-hot choices for a cost, the live one-hot choices and the path encoding for a quality
+        (in a space without dead choices the one-hot choices are the live ones); ``None``
+        otherwise, and in reward mode, whose one outcome mixes quality and costs."""
+        if self.config.search.surrogate_inputs != "per_objective" or self.reward_mode:
+            return None
+        hot = len(self.space.one_hot(self.space.sample(random.Random(0))))  # fixed length per space
+        live = self.space.dead_choices
+        cost, quality = list(range(2 * hot if live else hot)), list(range(hot if live else 0, width))
+        return [quality if o.direction == "maximize" else cost for o in self.config.objectives]
 
     def run(self) -> SearchResult:
         """Runs (or resumes) the search to ``search.budget`` evaluations."""

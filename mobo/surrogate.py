@@ -1,4 +1,4 @@
-"""GP surrogates on latent points."""
+"""GP surrogates on latent points or encodings of architectures, one input set per outcome if asked."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import warnings
 
 import torch
 from botorch.fit import fit_gpytorch_mll
-from botorch.models import SingleTaskGP
+from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
+from botorch.models.transforms.input import ChainedInputTransform, FilterFeatures
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
@@ -15,9 +16,11 @@ from torch import Tensor
 _HYPERPARAMETERS = ("mean_module.", "covar_module.", "likelihood.")
 
 
-def hyperparameters(model: SingleTaskGP) -> dict[str, Tensor]:
-    """The fitted mean, kernel and noise parameters of ``model`` (to warm-start the next fit)."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items() if k.startswith(_HYPERPARAMETERS)}
+def hyperparameters(model: SingleTaskGP | ModelListGP) -> dict[str, Tensor]:
+    """The fitted mean, kernel and noise parameters of ``model`` (to warm-start the next fit);
+    for a :class:`ModelListGP`, keyed ``models.<k>.<name>``."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()
+            if k.removeprefix("models.").lstrip("0123456789.").startswith(_HYPERPARAMETERS)}
 
 
 def clip_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -> Tensor:
@@ -71,34 +74,57 @@ def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
 
 
 def fit_gp(
-    x: Tensor, y: Tensor, bounds: Tensor, maxiter: int = 75, warm_start: dict[str, Tensor] | None = None
-) -> SingleTaskGP:
-    """Fits one independent GP per outcome (a batched ``SingleTaskGP``).
+    x: Tensor,
+    y: Tensor,
+    bounds: Tensor,
+    maxiter: int = 75,
+    warm_start: dict[str, Tensor] | None = None,
+    features: list[list[int]] | None = None,
+) -> SingleTaskGP | ModelListGP:
+    """Fits one independent GP per outcome.
 
     Args:
-        x: ``n x d`` latent points.
+        x: ``n x d`` inputs (latent points, or encodings of the architectures).
         y: ``n x m`` outcomes, every column maximized.
-        bounds: ``2 x d`` latent box; inputs are normalized to the unit cube with it.
+        bounds: ``2 x d`` input box; inputs are normalized to the unit cube with it.
         maxiter: L-BFGS iterations of the marginal-likelihood fit. On NB201
             latents, 75 iterations land within a few percent of the converged
             lengthscales in a quarter of the time (2 s vs 8 s at 100 points).
-        warm_start: hyperparameters of the previous iteration's fit (same
-            outcomes and latent dimension): the optimizer starts there and
-            usually converges in far fewer iterations.
+        warm_start: hyperparameters of the previous fit (:func:`hyperparameters`;
+            same outcomes, inputs and ``features``): the optimizer starts there
+            and usually converges in far fewer iterations.
+        features: per outcome, the columns of ``x`` its GP sees (``m`` lists);
+            ``None``: every outcome sees all of ``x``.
 
     Returns:
-        The fitted model (outcomes standardized inside).
+        A batched ``SingleTaskGP`` without ``features``, else a ``ModelListGP``
+        of one ``SingleTaskGP`` per outcome; both take ``x``'s ``d`` columns
+        and standardize the outcomes inside.
     """
-    model = SingleTaskGP(
-        x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
-    )
+    if features is None:
+        model = SingleTaskGP(
+            x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
+        )
+    else:
+        if len(features) != y.shape[-1]:
+            raise ValueError(f"features: {len(features)} column lists for {y.shape[-1]} outcomes")
+        models = []
+        for k, columns in enumerate(features):
+            keep = torch.tensor(columns, dtype=torch.long)
+            transform = ChainedInputTransform(
+                select=FilterFeatures(feature_indices=keep), normalize=Normalize(d=len(columns), bounds=bounds[:, keep])
+            )
+            models.append(SingleTaskGP(x, y[:, k : k + 1], input_transform=transform,
+                                       outcome_transform=Standardize(m=1)))
+        model = ModelListGP(*models)
     if warm_start is not None:
         model.load_state_dict(warm_start, strict=False)
-    with warnings.catch_warnings():
-        # Latent points of distinct architectures can sit close together; the
-        # jitter warnings that follow are expected and handled by gpytorch.
-        warnings.simplefilter("ignore")
-        fit_gpytorch_mll(
-            ExactMarginalLogLikelihood(model.likelihood, model), optimizer_kwargs={"options": {"maxiter": maxiter}}
-        )
+    for gp in model.models if isinstance(model, ModelListGP) else [model]:
+        with warnings.catch_warnings():
+            # Inputs of distinct architectures can sit close together; the
+            # jitter warnings that follow are expected and handled by gpytorch.
+            warnings.simplefilter("ignore")
+            fit_gpytorch_mll(
+                ExactMarginalLogLikelihood(gp.likelihood, gp), optimizer_kwargs={"options": {"maxiter": maxiter}}
+            )
     return model

@@ -102,6 +102,9 @@ class SearchSpace(abc.ABC):
     name: str
     node_types: tuple[str, ...]
     max_nodes: int
+    #: whether a choice can be dead (cannot reach the output), so that
+    #: :meth:`live_one_hot` can differ from :meth:`one_hot`
+    dead_choices: bool = False
 
     # --- string form -------------------------------------------------------
     @abc.abstractmethod
@@ -156,6 +159,13 @@ class SearchSpace(abc.ABC):
     def one_hot(self, arch: Arch) -> list[float]:
         """The architecture's choices one-hot encoded (fixed length per space), a
         surrogate input beside the latent code (see :func:`one_hot_choices`)."""
+
+    def live_one_hot(self, arch: Arch) -> list[float]:
+        """``one_hot`` of the architecture with every choice that cannot reach the output
+        (e.g. an NB201 op on an edge cut off by ``none``) set to its no-op: equal for strings
+        that differ only in such dead choices, so a surrogate of what the network computes
+        sees them as one. Spaces without dead choices (``dead_choices`` false) return ``one_hot``."""
+        return self.one_hot(arch)
 
     @abc.abstractmethod
     def path_encoding(self, arch: Arch) -> list[float]:

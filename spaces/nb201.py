@@ -83,6 +83,7 @@ class NB201Space(SearchSpace):
     """NAS-Bench-201: 15,625 cells, each stacked into the NB201 macro network."""
 
     name = "nb201"
+    dead_choices = True
     node_types = NODE_TYPES
     max_nodes = len(EDGES) + 2
 
@@ -191,6 +192,18 @@ class NB201Space(SearchSpace):
 
     def one_hot(self, arch: NB201Arch) -> list[float]:
         return one_hot_choices([(op, OPS) for op in arch])
+
+    def live_one_hot(self, arch: NB201Arch) -> list[float]:
+        """``one_hot`` with ``none`` on every dead edge: one whose source is identically zero
+        or whose output never reaches the cell's output."""
+        self._check(arch)
+        nonzero = [True, False, False, False]
+        for node in (1, 2, 3):
+            nonzero[node] = any(d == node and op != "none" and nonzero[s] for op, (d, s) in zip(arch, EDGES))
+        reaches = [False, False, False, True]
+        for node in (2, 1, 0):
+            reaches[node] = any(s == node and op != "none" and reaches[d] for op, (d, s) in zip(arch, EDGES))
+        return self.one_hot(tuple(op if nonzero[s] and reaches[d] else "none" for op, (d, s) in zip(arch, EDGES)))
 
     def path_encoding(self, arch: NB201Arch) -> list[float]:
         """Counts of each op sequence along the cell's input-to-output paths (``skip_connect``

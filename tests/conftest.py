@@ -52,8 +52,7 @@ def tiny_table_config(table: Path, checkpoint: Path, **search) -> dict:
             "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
             "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize", "at_most": 30.0},
         },
-        "search": {"budget": 12, "initial": 6, "batch_size": 3, "num_restarts": 2, "raw_samples": 32,
-                   "mc_samples": 16, **search},
+        "search": {"budget": 12, "initial": 6, "batch_size": 3, "mc_samples": 16, **search},
     }
 
 

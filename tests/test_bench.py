@@ -89,7 +89,7 @@ def test_ablation_overrides_name_the_run_and_reach_the_config(nb201_csv):
     with pytest.raises(ValueError, match="unknown method 'tpe'"):
         resolve("tpe")
     config = search_config(BenchmarkTable(nb201_csv), Problem("p", ("acc_cifar10", "lat_raspi4_ms")), 50, 1,
-                           ["search.num_restarts=4", "search.outcome_floor=null"])
+                           ["search.surrogate_inputs=latent", "search.num_restarts=4", "search.outcome_floor=null"])
     assert config.search.num_restarts == 4 and config.search.outcome_floor is None and config.seed == 1
 
 

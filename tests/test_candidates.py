@@ -3,11 +3,12 @@
 import math
 import random
 
+import pytest
 import torch
 from botorch.acquisition import AcquisitionFunction
 
 from mobo.candidates import SCALES, candidate_pool, perturb, select
-from mobo.surrogate import clip_below_reference, compress_below_reference
+from mobo.surrogate import clip_below_reference, compress_below_reference, fit_gp, hyperparameters, unit_box
 from spaces import get_space
 
 
@@ -37,6 +38,27 @@ def test_compress_below_reference_keeps_order_and_known_values():
     # an outcome in which nothing beats the reference is left as it is
     worse = torch.tensor([95.0, -5.0], dtype=torch.float64)
     assert compress_below_reference(y, worse)[:, 1].tolist() == y[:, 1].tolist()
+
+
+def test_fit_gp_per_outcome_features():
+    """Each outcome's GP sees only its own columns: changing the others leaves its prediction."""
+    x = torch.rand(40, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    y = torch.stack([4.0 * x[:, 0] - x[:, 1], -3.0 * x[:, 4]], dim=-1)
+    model = fit_gp(x, y, unit_box(5), features=[[0, 1], [2, 3, 4]])
+    test = torch.rand(6, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    moved = test.clone()
+    moved[:, 2:] = 1.0 - moved[:, 2:]
+    with torch.no_grad():
+        a, b = model.posterior(test).mean, model.posterior(moved).mean
+    assert a.shape == (6, 2)
+    assert torch.allclose(a[:, 0], b[:, 0]) and not torch.allclose(a[:, 1], b[:, 1])
+    assert torch.corrcoef(torch.stack([a[:, 0], 4.0 * test[:, 0] - test[:, 1]]))[0, 1] > 0.95
+    state = hyperparameters(model)
+    assert any(k.startswith("models.1.covar_module") for k in state)
+    warm = fit_gp(x, y, unit_box(5), features=[[0, 1], [2, 3, 4]], warm_start=state, maxiter=1)
+    assert warm.models[1].covar_module.lengthscale.shape == (1, 3)
+    with pytest.raises(ValueError, match="features: 1 column lists for 2 outcomes"):
+        fit_gp(x, y, unit_box(5), features=[[0]])
 
 
 def test_perturb_shapes_and_bounds():
@@ -115,6 +137,7 @@ def test_default_search_settings_use_no_latent_optimizer():
 
     s = SearchSettings()
     assert (s.num_restarts, s.local_candidates, s.random_candidates) == (0, 64, 500)
+    assert s.surrogate_inputs == "per_objective"
 
 
 def test_candidate_pool_holds_the_neighbours_of_the_centres():

@@ -63,7 +63,8 @@ def test_a_bo_step_needs_candidates(tmp_path):
     overrides = ["search.local_candidates=0", "search.random_candidates=0", "search.neighbour_candidates=false"]
     with pytest.raises(ConfigError, match="a BO step has no candidates"):
         C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=0"])
-    assert C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=2"]).search.num_restarts == 2
+    latent = [*overrides, "search.num_restarts=2", "search.surrogate_inputs=latent"]
+    assert C.load(write(tmp_path, BASE), latent).search.num_restarts == 2
     assert C.load(write(tmp_path, BASE), overrides[:2]).search.neighbour_candidates
 
 

@@ -73,8 +73,7 @@ def test_yolo_search_exports_pareto_detectors(tmp_path):
             "accuracy_proxy": {"source": "proxy", "direction": "maximize", "image_size": 32},
             "latency": {"source": "lut", "path": str(lut), "direction": "minimize", "at_most": 520.0},
         },
-        "search": {"budget": 7, "initial": 4, "batch_size": 3, "num_restarts": 2, "raw_samples": 16,
-                   "mc_samples": 8},
+        "search": {"budget": 7, "initial": 4, "batch_size": 3, "mc_samples": 8},
         "export": {"yaml": True},
     }
     cfg = tmp_path / "c.yaml"

@@ -114,3 +114,14 @@ def test_every_lut_key_is_a_timeable_layer():
         # stem, 5 cells x (2 preprocessing layers + 2B ops), classifier
         assert len(keys) == 1 + 5 * (2 + 2 * space.blocks) + 1
     assert set(OPS) == {k.split("/")[1].split(":")[0] for k in layers if k.startswith("op/")}
+
+
+@pytest.mark.parametrize("name", ["enas", "yolo"])
+def test_spaces_without_dead_choices_have_live_one_hot_equal_to_one_hot(name):
+    """Only NB201 has dead choices; elsewhere the GP of a quality sees the plain one-hot choices."""
+    space = get_space(name)
+    assert not space.dead_choices and get_space("nb201").dead_choices
+    rng = random.Random(0)
+    for _ in range(5):
+        arch = space.sample(rng)
+        assert space.live_one_hot(arch) == space.one_hot(arch)

@@ -180,3 +180,19 @@ def test_constant_cells_are_those_without_a_live_path(space):
     assert not space.is_constant(space.parse("|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"))
     assert not space.is_constant(space.parse(EXAMPLE))
     assert sum(space.is_constant(a) for a in space.enumerate()) == 341
+
+
+def test_live_one_hot_drops_dead_edges(space):
+    """Dead ops (source identically zero, or no way to the output) read as ``none``: the 15,625
+    strings have 9,445 live forms, and strings sharing one compute one function (one key)."""
+    dead = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|none~2|")
+    assert space.live_one_hot(dead) == space.one_hot(space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
+    # node 1 is zero, so the conv on edge 1 -> 3 never sees the input
+    fed_by_zero = space.parse("|none~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|")
+    assert space.live_one_hot(fed_by_zero) == space.one_hot(
+        space.parse("|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|"))
+    assert space.live_one_hot(space.parse(EXAMPLE)) == space.one_hot(space.parse(EXAMPLE))
+    forms: dict[tuple[float, ...], set[str]] = {}
+    for arch in space.enumerate():
+        forms.setdefault(tuple(space.live_one_hot(arch)), set()).add(space.canonical_key(arch))
+    assert len(forms) == 9_445 and all(len(keys) == 1 for keys in forms.values())

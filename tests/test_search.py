@@ -119,26 +119,34 @@ def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_che
 
 
 @pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
-                                      {"below_reference": "log"}])
-def test_other_acquisitions_and_log_compression_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
+                                      {"below_reference": "log"},
+                                      {"surrogate_inputs": "latent", "num_restarts": 2, "raw_samples": 32}])
+def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
     config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, **settings))
     result = Search(config, tmp_path / "run", progress=False).run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
-@pytest.mark.parametrize("inputs,width", [("latent_one_hot", 8 + 30), ("one_hot_paths", 30 + 40)])
-def test_gp_on_one_hot_choices(inputs, width, nb201_csv, nb201_checkpoint, tmp_path):
+@pytest.mark.parametrize("inputs,widths", [("latent_one_hot", [8 + 30]), ("one_hot_paths", [30 + 40]),
+                                           ("per_objective", [30 + 40, 30 + 30])])
+def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_path):
+    """The GP inputs per ``search.surrogate_inputs``; ``per_objective``: accuracy (maximized)
+    sees the live one-hot choices and the path encoding, latency (minimized) the one-hot and the
+    live one-hot choices."""
     data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, num_restarts=0, surrogate_inputs=inputs)
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     result = search.run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
     assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
-    lengthscales = next(v for k, v in search._gp_state.items() if k.endswith("raw_lengthscale"))
-    assert lengthscales.shape[-1] == width
+    lengthscales = [v for k, v in search._gp_state.items() if k.endswith("covar_module.raw_lengthscale")]
+    assert [v.shape[-1] for v in lengthscales] == widths
+    if inputs == "per_objective":
+        assert [o.name for o in search.config.objectives] == ["accuracy", "latency"]
+        assert search._features(30 + 30 + 40) == [list(range(30, 100)), list(range(60))]
     with pytest.raises(C.ConfigError, match="search.num_restarts: the latent optimizer needs"):
-        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs=inputs))
+        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs=inputs, num_restarts=2))
 
 
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
