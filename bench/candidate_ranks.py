@@ -87,7 +87,7 @@ class RankedSearch(Search):
         roi = (y > sc.roi_ref).all(dim=-1)
         accurate = y[:, 0] > sc.roi_ref[0]
         cheap = (y[:, 1:] > sc.roi_ref[1:]).all(dim=-1)
-        x = self.inputs(candidates)[1]
+        x = self.gp_inputs(candidates)
         first = acq[0] if isinstance(acq, list) else acq
         values = acquisition_values(first, x)
         with torch.no_grad():

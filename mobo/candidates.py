@@ -14,10 +14,11 @@ architectures of the space:
 * uniform samples of the space (exploration away from the data).
 
 A network whose output cannot depend on its input
-(:meth:`spaces.SearchSpace.is_constant`) is never a candidate. Every
-candidate not evaluated yet is encoded again and the ``q`` picks are
-made greedily by the acquisition at those codes, earlier picks pending: the
-GP scores the very codes it will later be trained on.
+(:meth:`spaces.SearchSpace.is_constant`) is never a candidate. The ``q``
+picks are made greedily by the acquisition at the candidates' GP inputs
+(:meth:`mobo.loop.Search.gp_inputs`: their codes encoded again, or their
+encodings), earlier picks pending: the GP scores the very inputs it will
+later be trained on.
 
 Architectures are told apart by their exact string form, not by the
 canonical key: on hardware, cells that compute the same function can differ in

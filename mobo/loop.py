@@ -286,7 +286,7 @@ class Search:
                q: int) -> list[Arch]:
         """The ``q`` picks among ``candidates``: greedy by ``acq`` at their GP inputs, earlier picks
         pending (the one step a benchmark subclass watches, see ``bench.candidate_ranks``)."""
-        return [candidates[i] for i in select(acq, self.inputs(candidates)[1], q)]
+        return [candidates[i] for i in select(acq, self.gp_inputs(candidates), q)]
 
     def _log_timing(self, iteration: int, observations: int, t0: float, t1: float, t2: float, repeats: int,
                     candidates: int) -> None:
@@ -300,24 +300,30 @@ class Search:
                  candidates, repeats)
 
     def inputs(self, archs: list[Arch]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latent codes (``n x d``) and GP inputs (``n x d'``), per ``search.surrogate_inputs``:
-        the codes (``latent``), the codes then the one-hot choices (``latent_one_hot``), or the
-        one-hot choices then the path encoding (``one_hot_paths``), or the one-hot choices, the
-        live one-hot choices (in a space with dead choices) and the path encoding
-        (``per_objective``)."""
+        """Latent codes (``n x d``) and GP inputs (``n x d'``, :meth:`gp_inputs`) of ``archs``."""
         z = self.latent.encode(archs)
+        return z, self.gp_inputs(archs, z)
+
+    def gp_inputs(self, archs: list[Arch], z: torch.Tensor | None = None) -> torch.Tensor:
+        """GP inputs (``n x d'``), per ``search.surrogate_inputs``: the latent codes ``z``
+        (``latent``), the codes then the one-hot choices (``latent_one_hot``), the one-hot
+        choices then the path encoding (``one_hot_paths``), or the one-hot choices, the live
+        one-hot choices (in a space with dead choices) and the path encoding
+        (``per_objective``). ``archs`` are encoded (when ``z`` is not given) only for the
+        first two: a BO step's candidates need no VAE pass otherwise."""
         mode = self.config.search.surrogate_inputs
-        if mode == "latent":
-            return z, z
-        if mode == "latent_one_hot":
-            return z, torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
+        if mode.startswith("latent"):
+            z = self.latent.encode(archs) if z is None else z
+            if mode == "latent":
+                return z
+            return torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
         live = mode == "per_objective" and self.space.dead_choices
         x = [self.space.one_hot(a) + (self.space.live_one_hot(a) if live else []) + self.space.path_encoding(a)
              for a in archs]
-        return z, torch.tensor(x, dtype=z.dtype)
+        return torch.tensor(x, dtype=torch.float64)
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor):
-        """Fits the GP on inputs from :meth:`inputs`, warm-started from the previous iteration's
+        """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous iteration's
         hyperparameters. The input box is the latent box for the codes, [0, 1] for every
         one-hot and path-encoding entry."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
@@ -328,7 +334,7 @@ class Search:
         return model
 
     def _features(self, width: int) -> list[list[int]] | None:
-        """Per objective, the columns of the ``width`` GP inputs of :meth:`inputs` its GP sees
+        """Per objective, the columns of the ``width`` GP inputs of :meth:`gp_inputs` its GP sees
         under ``per_objective`` (see :class:`mobo.config.SearchSettings`): the one-hot and live
         one-hot choices for a cost, the live one-hot choices and the path encoding for a quality
         (in a space without dead choices the one-hot choices are the live ones); ``None``
