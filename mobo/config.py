@@ -155,6 +155,13 @@ class SearchSettings:
             cell stays below a mediocre one) but not their outlier scale. On the
             NB201 device benchmark ``log`` lowered two problems and tied the
             third (BENCHMARKS.md), so ``clip`` is the default.
+        focus_every: every ``focus_every``-th BO step (0: none) aims at the
+            accurate corner of the front: each maximized objective whose
+            reference is inferred takes the ``focus_quantile`` of the initial
+            design as its reference (when higher than its own
+            ``reference_quantile``), and the GP fits the raw outcomes (no
+            ``outcome_floor``). The other steps keep the whole front's reference.
+        focus_quantile: the maximized objectives' reference quantile on a focus step.
         num_restarts, raw_samples: ``optimize_acqf`` settings for maximizing the
             acquisition in the latent box; its decoded optima join the candidates.
             0 restarts (the default) skips it: on NB201 it lowered the ROI
@@ -174,6 +181,8 @@ class SearchSettings:
     surrogate_inputs: SurrogateInputs = "per_objective"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
+    focus_every: int = 0
+    focus_quantile: float = 0.75
     num_restarts: int = 0
     raw_samples: int = 128
     mc_samples: int = 32
@@ -350,11 +359,13 @@ def _check(config: Config) -> None:
     for key in ("budget", "initial", "batch_size", "raw_samples", "mc_samples"):
         if getattr(s, key) < 1:
             raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
-    for key in ("local_candidates", "random_candidates", "num_restarts"):
+    for key in ("local_candidates", "random_candidates", "num_restarts", "focus_every"):
         if getattr(s, key) < 0:
             raise ConfigError(f"search.{key}: must be at least 0, got {getattr(s, key)}")
     if s.outcome_floor is not None and s.outcome_floor < 0:
         raise ConfigError(f"search.outcome_floor: must be at least 0 (or null), got {s.outcome_floor}")
+    if not 0.0 <= s.focus_quantile <= 1.0:
+        raise ConfigError(f"search.focus_quantile: must lie in [0, 1], got {s.focus_quantile}")
     if s.local_candidates == 0 and s.random_candidates == 0 and s.num_restarts == 0 and not s.neighbour_candidates:
         raise ConfigError("search: local_candidates, random_candidates and num_restarts are all 0 and "
                           "neighbour_candidates is false, so a BO step has no candidates")

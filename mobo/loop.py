@@ -122,7 +122,7 @@ class Search:
         write_config(self.run_dir, config)
         self.latent = latent or self._latent_model()
         self._bounds: torch.Tensor | None = None
-        self._gp_state: dict[str, torch.Tensor] | None = None
+        self._gp_state: dict[bool, dict[str, torch.Tensor]] = {}  # per kind of step: focus or not
         self.cost = NetworkCost(self.space)
         self.timing: list[tuple] = self._load_timing()
 
@@ -220,6 +220,13 @@ class Search:
         ref = self.reference()
         return torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
 
+    def focus_reference_tensor(self) -> torch.Tensor:
+        """The reference point of a focus step (``search.focus_every``) in maximize form (``m``),
+        from the initial design (iteration 0), so a resumed run finds the same one."""
+        initial = [r for r in self.history.records if r.iteration == 0]
+        ref = reference_point(initial, self.config.objectives, self.config.search.focus_quantile)
+        return torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+
     def batch_start(self, iteration: int) -> tuple[int, list[Evaluation], torch.Generator, random.Random]:
         """What every proposal starts from: the batch size ``q`` (less at the end of the budget),
         the successful evaluations, and random streams seeded by (seed, iteration), so a
@@ -252,9 +259,11 @@ class Search:
             top = y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]
         else:
             y = maximize_form(good, self.config.objectives)
-            ref = self.reference_tensor()
+            focus = s.focus_every > 0 and iteration % s.focus_every == 0
+            ref = self.focus_reference_tensor() if focus else self.reference_tensor()
+            floor = None if focus else s.outcome_floor
             squash = compress_below_reference if s.below_reference == "log" else clip_below_reference
-            model = self._fit(x, y if s.outcome_floor is None else squash(y, ref, s.outcome_floor))
+            model = self._fit(x, y if floor is None else squash(y, ref, floor), focus)
             constraints = outcome_constraints(self.config.objectives)
             if s.acquisition == "qlogparego":
                 acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
@@ -322,15 +331,16 @@ class Search:
              for a in archs]
         return torch.tensor(x, dtype=torch.float64)
 
-    def _fit(self, x: torch.Tensor, y: torch.Tensor):
-        """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous iteration's
-        hyperparameters. The input box is the latent box for the codes, [0, 1] for every
-        one-hot and path-encoding entry."""
+    def _fit(self, x: torch.Tensor, y: torch.Tensor, focus: bool = False):
+        """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous fit of the
+        same kind of step (a focus step's raw outcomes and another step's clipped ones standardize
+        differently, so one's hyperparameters are a poor start for the other). The input box is
+        the latent box for the codes, [0, 1] for every one-hot and path-encoding entry."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
         unit = unit_box(x.shape[-1] - latent.shape[-1], self.bounds.dtype)
-        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state,
+        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state.get(focus),
                        features=self._features(x.shape[-1]))
-        self._gp_state = hyperparameters(model)
+        self._gp_state[focus] = hyperparameters(model)
         return model
 
     def _features(self, width: int) -> list[list[int]] | None:

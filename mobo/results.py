@@ -40,7 +40,9 @@ def maximize_form(records: Sequence[Evaluation], objectives: Sequence[ObjectiveC
     ).reshape(len(records), len(objectives))
 
 
-def reference_point(records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig]) -> dict[str, float]:
+def reference_point(
+    records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig], focus_quantile: float | None = None
+) -> dict[str, float]:
     """The hypervolume reference point, in the objectives' own units.
 
     Per objective: its ``reference`` if set; else its constraint bound (the
@@ -50,6 +52,8 @@ def reference_point(records: Sequence[Evaluation], objectives: Sequence[Objectiv
     better than a typical architecture of the space in every objective, so the
     search spends its budget on architectures that are accurate *and* fast,
     not on the extremes (a 10 %-accuracy cell that is fastest of all).
+    ``focus_quantile`` raises an inferred maximized objective's quantile to at
+    least this share (the accurate corner, ``search.focus_every``).
 
     Raises:
         ValueError: when an objective has neither a set reference nor any
@@ -72,7 +76,10 @@ def reference_point(records: Sequence[Evaluation], objectives: Sequence[Objectiv
                 f"set objectives.{o.name}.reference"
             )
         values = torch.tensor([r.values[o.name] for r in feasible], dtype=torch.float64)
-        share = o.reference_quantile if o.direction == "maximize" else 1.0 - o.reference_quantile
+        if o.direction == "maximize":
+            share = max(o.reference_quantile, focus_quantile or 0.0)
+        else:
+            share = 1.0 - o.reference_quantile
         ref[o.name] = float(torch.quantile(values, share))
     return ref
 

@@ -51,6 +51,8 @@ def test_valid_config_is_typed(tmp_path):
         ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
         ("search.below_reference=cube", "search.below_reference: expected one of 'clip', 'log'"),
         ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
+        ("search.focus_every=-2", "search.focus_every: must be at least 0, got -2"),
+        ("search.focus_quantile=75", "search.focus_quantile: must lie in [0, 1], got 75"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):

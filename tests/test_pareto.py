@@ -52,3 +52,6 @@ def test_reference_point_quantile_in_each_objectives_direction():
     # a set reference or a constraint bound wins over the quantile
     bound = ObjectiveConfig("lat", "table", "minimize", at_most=45.0, reference_quantile=0.75)
     assert reference_point(records, [top[0], bound]) == {"acc": 4.0, "lat": 45.0}
+    # a focus quantile raises the maximized objectives' quantile only, and never lowers it
+    assert reference_point(records, [acc, lat], focus_quantile=0.75) == {"acc": 4.0, "lat": 30.0}
+    assert reference_point(records, [top[0], lat], focus_quantile=0.25) == {"acc": 4.0, "lat": 30.0}

@@ -128,6 +128,32 @@ def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_pa
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
+def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch):
+    """With ``focus_every: 2`` the second BO step ranks by hypervolume above the initial design's
+    top-quarter accuracy (latency keeps its bound) and fits the raw outcomes; the first step keeps
+    the median reference and the clipped outcomes."""
+    import mobo.loop as loop
+    from mobo.results import maximize_form
+    from mobo.surrogate import clip_below_reference
+
+    refs, fits = [], []
+    acquisition, fit = loop.qlognehvi, Search._fit
+    monkeypatch.setattr(loop, "qlognehvi", lambda model, x, ref, *rest: refs.append(ref) or acquisition(model, x, ref, *rest))
+    monkeypatch.setattr(Search, "_fit", lambda self, x, y, *rest: fits.append(y) or fit(self, x, y, *rest))
+    search = Search(C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, focus_every=2)), tmp_path / "run",
+                    progress=False)
+    assert search.run().evaluations == 12 and len(refs) == len(fits) == 2
+    records = search.history.records
+    initial = torch.tensor([r.values["accuracy"] for r in records if r.iteration == 0 and r.feasible],
+                           dtype=torch.float64)
+    assert refs[0].tolist() == pytest.approx([float(initial.quantile(0.5)), -30.0])
+    assert refs[1].tolist() == pytest.approx([float(initial.quantile(0.75)), -30.0])
+    raw = [maximize_form([r for r in records if r.iteration < it], search.config.objectives) for it in (1, 2)]
+    assert torch.equal(fits[0], clip_below_reference(raw[0], refs[0], 0.5))
+    assert torch.equal(fits[1], raw[1])
+    assert set(search._gp_state) == {False, True}  # each kind of step warm-starts from its own last fit
+
+
 @pytest.mark.parametrize("inputs,widths", [("latent_one_hot", [8 + 30]), ("one_hot_paths", [30 + 40]),
                                            ("per_objective", [30 + 40, 30 + 30])])
 def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_path):
@@ -140,7 +166,7 @@ def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
     assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
-    lengthscales = [v for k, v in search._gp_state.items() if k.endswith("covar_module.raw_lengthscale")]
+    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == widths
     if inputs == "per_objective":
         assert [o.name for o in search.config.objectives] == ["accuracy", "latency"]
