@@ -32,6 +32,7 @@ from mobo.results import (
     is_feasible,
     json_safe,
     maximize_form,
+    maximize_reference,
     pareto_rows,
     reference_point,
 )
@@ -217,15 +218,14 @@ class Search:
     # --- the loop --------------------------------------------------------------
     def reference_tensor(self) -> torch.Tensor:
         """The reference point in maximize form (``m``), as the acquisition wants it."""
-        ref = self.reference()
-        return torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+        return maximize_reference(self.reference(), self.config.objectives)
 
     def focus_reference_tensor(self) -> torch.Tensor:
         """The reference point of a focus step (``search.focus_every``) in maximize form (``m``),
         from the initial design (iteration 0), so a resumed run finds the same one."""
         initial = [r for r in self.history.records if r.iteration == 0]
         ref = reference_point(initial, self.config.objectives, self.config.search.focus_quantile)
-        return torch.tensor([o.sign * ref[o.name] for o in self.config.objectives], dtype=torch.float64)
+        return maximize_reference(ref, self.config.objectives)
 
     def batch_start(self, iteration: int) -> tuple[int, list[Evaluation], torch.Generator, random.Random]:
         """What every proposal starts from: the batch size ``q`` (less at the end of the budget),

@@ -84,7 +84,8 @@ def reference_point(
     return ref
 
 
-def _reference_tensor(ref: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> Tensor:
+def maximize_reference(ref: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> Tensor:
+    """A reference point (objective name -> value, own units) in maximize form (``m``)."""
     return torch.tensor([o.sign * ref[o.name] for o in objectives], dtype=torch.float64)
 
 
@@ -93,7 +94,7 @@ def hypervolume_of(
 ) -> float:
     """Hypervolume of the feasible evaluations above the reference point."""
     good = [r for r in records if r.feasible and not r.failed]
-    return hypervolume(maximize_form(good, objectives), _reference_tensor(ref, objectives))
+    return hypervolume(maximize_form(good, objectives), maximize_reference(ref, objectives))
 
 
 def hypervolume_trace(
