@@ -33,6 +33,19 @@ def test_valid_config_is_typed(tmp_path):
     assert config.accuracy_objective.name == "accuracy"
 
 
+@pytest.mark.parametrize("overrides, initial", [
+    ([], 10),                                     # budget 30: at least 10
+    (["search.budget=100"], 20),                  # a fifth of the budget
+    (["search.budget=103"], 20),
+    (["search.budget=100", "search.initial=7"], 7),
+    (["search.budget=100", "search.initial=null"], 20),
+])
+def test_initial_design_defaults_to_a_fifth_of_the_budget(tmp_path, overrides, initial):
+    config = C.load(write(tmp_path, BASE), overrides)
+    assert config.search.initial == initial
+    assert C.from_dict(C.to_dict(config)).search.initial == initial  # the resolved config keeps it
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
