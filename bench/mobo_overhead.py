@@ -7,8 +7,8 @@ Usage::
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
 scored from the table (accuracy, latency), then times proposals of ``q`` candidates
-(``Search.propose``: encode, GP fit, qLogNEHVI optimization, decode and
-de-duplicate) per seed, with the default search settings: the first proposal
+(``Search.propose``: encode, GP fit, acquisition, candidates decoded,
+de-duplicated and ranked) per seed, with the default search settings: the first proposal
 of a run (cold GP fit) and, as in every later iteration, proposals whose fit is
 warm-started from the previous fit of the same kind of step (iterations 3 and 4:
 with ``search.focus_every: 2`` iteration 2 is the first focus step, cold too).
@@ -37,14 +37,15 @@ def main() -> None:
     parser.add_argument("--q", type=int, default=4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--checkpoint", default=None, help="graph VAE checkpoint (default: train/cache one)")
-    parser.add_argument("--acquisition", default="qlognehvi")
+    parser.add_argument("--acquisition", default=None, help="search.acquisition (default: the search's default)")
     args = parser.parse_args()
     overrides = [
         f"table.path={args.table}",
         f"search.batch_size={args.q}",
         f"search.budget={args.observations + args.q}",
-        f"search.acquisition={args.acquisition}",
     ]
+    if args.acquisition:
+        overrides.append(f"search.acquisition={args.acquisition}")
     if args.checkpoint:
         overrides.append(f"gvae.checkpoint={args.checkpoint}")
     times: list[float] = []
@@ -71,7 +72,7 @@ def main() -> None:
         print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, optimizer {opt_s:.2f}, "
               f"candidates and ranking {cand_s:.2f} for {n_cand} candidates, {repeats} optimizer points decoded to "
               f"a seen cell)", flush=True)
-    print(f"{args.acquisition}, {args.observations} observations, q={args.q}, latent dim "
+    print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, latent dim "
           f"{search.latent.latent_dim}, {torch.get_num_threads()} threads: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "
           f"median {statistics.median(cold):.2f} s")

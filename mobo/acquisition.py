@@ -6,11 +6,17 @@ from collections.abc import Callable, Sequence
 
 import torch
 from botorch.acquisition import AcquisitionFunction
+from botorch.acquisition.objective import PosteriorTransform
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
-from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.logei import (
+    qLogExpectedHypervolumeImprovement,
+    qLogNoisyExpectedHypervolumeImprovement,
+)
 from botorch.acquisition.multi_objective.parego import qLogNParEGO
 from botorch.models.model import Model
+from botorch.posteriors import Posterior
 from botorch.sampling import SobolQMCNormalSampler
+from botorch.utils.multi_objective.box_decompositions import FastNondominatedPartitioning
 from botorch.utils.sampling import sample_simplex
 from torch import Tensor
 
@@ -45,6 +51,65 @@ def qlognehvi(
         sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
         constraints=constraints or None,
         prune_baseline=True,
+    )
+
+
+class MeasuredOutcomes(Model):
+    """``model`` whose posterior is that of a new *measurement* (the GP's noise included).
+
+    An evaluation's measured value, training noise and all, is what the front
+    keeps; an architecture not yet evaluated may land above or below the
+    modelled mean by that noise, and the chance that it lands above is worth
+    an evaluation. The wrapped posterior gives it that chance.
+    """
+
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+
+    @property
+    def num_outputs(self) -> int:
+        return self.model.num_outputs
+
+    @property
+    def batch_shape(self) -> torch.Size:
+        return self.model.batch_shape
+
+    def posterior(self, X: Tensor, output_indices: list[int] | None = None, observation_noise: bool = False,
+                  posterior_transform: PosteriorTransform | None = None, **kwargs) -> Posterior:
+        """The posterior of a new measurement at ``X`` (``batch x q x d``), whatever
+        ``observation_noise`` the caller asks for."""
+        return self.model.posterior(X, output_indices=output_indices, observation_noise=True,
+                                    posterior_transform=posterior_transform, **kwargs)
+
+
+def qlogehvi_measured(
+    model: Model, y_front: Tensor, ref_point: Tensor, constraints: list[Constraint], mc_samples: int
+) -> AcquisitionFunction:
+    """qLogEHVI over the hypervolume of measured values (every outcome maximized).
+
+    Unlike :func:`qlognehvi`, the front a candidate must improve on is the one
+    measured (``y_front``, not the GP's smoothed values there), and a candidate's
+    outcomes are drawn as a new measurement (:class:`MeasuredOutcomes`).
+
+    Args:
+        model: the fitted GP (``m`` outcomes, maximized).
+        y_front: ``n x m`` measured outcomes of the feasible evaluations, as the GP was
+            fitted on them (maximize form; ``n`` may be 0).
+        ref_point: ``m`` reference point (maximize form).
+        constraints: :func:`outcome_constraints` of the objectives.
+        mc_samples: quasi-MC samples of the candidates' outcomes.
+
+    Returns:
+        The acquisition; its value at ``b x q x d`` inputs is ``b`` log expected improvements.
+    """
+    partitioning = FastNondominatedPartitioning(ref_point=ref_point, Y=y_front)
+    return qLogExpectedHypervolumeImprovement(
+        model=MeasuredOutcomes(model),
+        ref_point=ref_point,
+        partitioning=partitioning,
+        sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
+        constraints=constraints or None,
     )
 
 

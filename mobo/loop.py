@@ -19,7 +19,7 @@ from botorch.acquisition import AcquisitionFunction
 from tqdm import tqdm
 
 from gvae.latent import LatentModel
-from mobo.acquisition import outcome_constraints, qlognehvi, qlognei, qlogparego_list
+from mobo.acquisition import outcome_constraints, qlogehvi_measured, qlognehvi, qlognei, qlogparego_list
 from mobo.candidates import SpaceExhausted, candidate_pool, decode_distinct, optimize, select, unseen_sample
 from mobo.config import Config, to_dict
 from mobo.embedding import latent_bounds, latent_model
@@ -261,15 +261,20 @@ class Search:
             y = maximize_form(good, self.config.objectives)
             focus = s.focus_every > 0 and iteration % s.focus_every == 0
             ref = self.focus_reference_tensor() if focus else self.reference_tensor()
-            floor = None if focus else s.outcome_floor
-            squash = compress_below_reference if s.below_reference == "log" else clip_below_reference
-            model = self._fit(x, y if floor is None else squash(y, ref, floor), focus)
+            if focus:
+                squash = compress_below_reference if s.focus_below_reference == "log" else None
+            else:
+                squash = compress_below_reference if s.below_reference == "log" else clip_below_reference
+            y_fit = y if squash is None or s.outcome_floor is None else squash(y, ref, s.outcome_floor)
+            model = self._fit(x, y_fit, focus)
             constraints = outcome_constraints(self.config.objectives)
+            feasible = torch.tensor([r.feasible for r in good])
             if s.acquisition == "qlogparego":
                 acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
+            elif s.acquisition == "qlogehvi_measured":
+                acq = qlogehvi_measured(model, y_fit[feasible], ref, constraints, s.mc_samples)
             else:
                 acq = qlognehvi(model, x, ref, constraints, s.mc_samples)
-            feasible = torch.tensor([r.feasible for r in good])
             front = pareto_mask(y) & feasible if bool(feasible.any()) else pareto_mask(y)
             top = front.nonzero().squeeze(-1)
         anchors = z[top]

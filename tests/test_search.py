@@ -119,6 +119,7 @@ def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_che
 
 
 @pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
+                                      {"acquisition": "qlognehvi"},
                                       {"below_reference": "log"},
                                       {"surrogate_inputs": "latent", "num_restarts": 2, "raw_samples": 32}])
 def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
@@ -128,29 +129,41 @@ def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_pa
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
-def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch):
+@pytest.mark.parametrize("below", ["log", "raw"])
+def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch, below):
     """With ``focus_every: 2`` the second BO step ranks by hypervolume above the initial design's
-    top-quarter accuracy (latency keeps its bound) and fits the raw outcomes; the first step keeps
-    the median reference and the clipped outcomes."""
+    top-quarter accuracy (latency keeps its bound) and fits the outcomes compressed below that
+    reference (``focus_below_reference: log``) or raw; the first step keeps the median reference
+    and the clipped outcomes. The measured front the acquisition improves on is the fitted one."""
     import mobo.loop as loop
     from mobo.results import maximize_form
-    from mobo.surrogate import clip_below_reference
+    from mobo.surrogate import clip_below_reference, compress_below_reference
 
-    refs, fits = [], []
-    acquisition, fit = loop.qlognehvi, Search._fit
-    monkeypatch.setattr(loop, "qlognehvi", lambda model, x, ref, *rest: refs.append(ref) or acquisition(model, x, ref, *rest))
+    refs, fronts, fits = [], [], []
+    acquisition, fit = loop.qlogehvi_measured, Search._fit
+
+    def spy(model, y_front, ref, *rest):
+        fronts.append(y_front)
+        refs.append(ref)
+        return acquisition(model, y_front, ref, *rest)
+
+    monkeypatch.setattr(loop, "qlogehvi_measured", spy)
     monkeypatch.setattr(Search, "_fit", lambda self, x, y, *rest: fits.append(y) or fit(self, x, y, *rest))
-    search = Search(C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, focus_every=2)), tmp_path / "run",
-                    progress=False)
+    config = tiny_table_config(nb201_csv, nb201_checkpoint, focus_every=2, focus_below_reference=below)
+    search = Search(C.from_dict(config), tmp_path / "run", progress=False)
+    assert search.config.search.acquisition == "qlogehvi_measured"  # the default
     assert search.run().evaluations == 12 and len(refs) == len(fits) == 2
     records = search.history.records
     initial = torch.tensor([r.values["accuracy"] for r in records if r.iteration == 0 and r.feasible],
                            dtype=torch.float64)
     assert refs[0].tolist() == pytest.approx([float(initial.quantile(0.5)), -30.0])
     assert refs[1].tolist() == pytest.approx([float(initial.quantile(0.75)), -30.0])
-    raw = [maximize_form([r for r in records if r.iteration < it], search.config.objectives) for it in (1, 2)]
+    observed = [[r for r in records if r.iteration < it] for it in (1, 2)]
+    raw = [maximize_form(o, search.config.objectives) for o in observed]
     assert torch.equal(fits[0], clip_below_reference(raw[0], refs[0], 0.5))
-    assert torch.equal(fits[1], raw[1])
+    assert torch.equal(fits[1], compress_below_reference(raw[1], refs[1], 0.5) if below == "log" else raw[1])
+    for front, fitted, o in zip(fronts, fits, observed):
+        assert torch.equal(front, fitted[torch.tensor([r.feasible for r in o])])
     assert set(search._gp_state) == {False, True}  # each kind of step warm-starts from its own last fit
 
 
