@@ -137,8 +137,10 @@ class SearchSettings:
             whose trained accuracies differ by the training noise) the chance of
             a better measurement is worth an evaluation. ``qlognehvi`` scores the
             GP's noise-free function against its own smoothed front, the design
-            before; on the NB201 device benchmark the default raised the median
-            ROI hypervolume ratio on every problem (BENCHMARKS.md, eleventh round).
+            before. With ``focus_below_reference: log`` it raised the NB201 device
+            benchmark's median ROI hypervolume ratio on problems 1 and 2 by 0.14
+            and left problems 3-5 within 0.04; alone it gained less
+            (BENCHMARKS.md, eleventh round).
         local_candidates: per BO step, latent perturbations decoded around each
             observed Pareto architecture at each trust-region scale.
         random_candidates: per BO step, uniform samples of the space added to the candidates.
