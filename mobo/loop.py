@@ -338,8 +338,8 @@ class Search:
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor, focus: bool = False):
         """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous fit of the
-        same kind of step (a focus step's raw outcomes and another step's clipped ones standardize
-        differently, so one's hyperparameters are a poor start for the other). The input box is
+        same kind of step (a focus step's outcomes, shaped around a stricter reference, and another
+        step's standardize differently, so one's hyperparameters are a poor start for the other). The input box is
         the latent box for the codes, [0, 1] for every one-hot and path-encoding entry."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
         unit = unit_box(x.shape[-1] - latent.shape[-1], self.bounds.dtype)
