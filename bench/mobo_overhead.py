@@ -10,9 +10,10 @@ scored from the table (accuracy, latency), then times proposals of ``q`` candida
 (``Search.propose``: encode, GP fit, acquisition, candidates decoded,
 de-duplicated and ranked) per seed, with the default search settings: the first proposal
 of a run (cold GP fit) and, as in every later iteration, proposals whose fit is
-warm-started from the previous fit of the same kind of step (iterations 3 and 4:
-with ``search.focus_every: 2`` iteration 2 is the first focus step, cold too).
-Prints each and the medians (s).
+warm-started from the previous fit of the same kind of step. With ``search.focus_every: k``
+the script proposes ``2k`` iterations (at least 4) and averages the last ``k`` (at least 2):
+the first focus step, iteration ``k``, is cold too, and the last ``k`` hold ordinary and
+focus steps in the proportion of a run. Prints each and the medians (s).
 """
 
 from __future__ import annotations
@@ -61,13 +62,14 @@ def main() -> None:
                     search.history.records.append(search.evaluate(arch, 0))
             search.bounds  # the latent box is computed once per run, not per iteration
             elapsed = []
-            for iteration in (1, 2, 3, 4):
+            warm = max(search.config.search.focus_every, 2)
+            for iteration in range(1, 2 * warm + 1):
                 start = time.perf_counter()
                 batch = search.propose(iteration)
                 elapsed.append(time.perf_counter() - start)
                 assert len(batch) == args.q
             cold.append(search.timing[0][2] + search.timing[0][3] + search.timing[0][4])
-            times.append(statistics.mean(elapsed[2:]))
+            times.append(statistics.mean(elapsed[warm:]))
         _, _, fit_s, opt_s, cand_s, repeats, n_cand = search.timing[-1]
         print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, optimizer {opt_s:.2f}, "
               f"candidates and ranking {cand_s:.2f} for {n_cand} candidates, {repeats} optimizer points decoded to "

@@ -3,6 +3,8 @@ import math
 import pytest
 import torch
 
+from bench.compare import bootstrap_interval, by_problem_and_seed, pair, read_rows
+from bench.compare import main as compare_main
 from bench.methods import METHODS
 from bench.scoring import Problem, Scorer, evaluations_to
 from bench.table_ceiling import layer_order
@@ -143,3 +145,47 @@ def test_bench_mobo_runs_the_seeds_asked_and_names_a_missing_column(nb201_csv, t
     with pytest.raises(SystemExit):
         main(args[:4] + ["--latency", "lat_nowhere_ms"] + args[6:])
     assert "column 'lat_nowhere_ms' is not in table" in capsys.readouterr().err
+
+
+def write_results(path, method, values):
+    """A ``bench.mobo`` results.csv with one row per (problem, seed, roi_ratio)."""
+    lines = ["method,seed,problem,roi_ratio"] + [f"{method},{s},{p},{v}" for p, s, v in values]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_compare_pairs_runs_by_problem_and_seed(tmp_path, capsys):
+    base = [("p/l", s, 0.5 + 0.02 * s) for s in range(6)] + [("q/l", s, 0.3) for s in range(3)]
+    new = [(p, s, v + 0.1) for p, s, v in base if p == "p/l"] + [("q/l", 0, 0.2), ("q/l", 9, 1.0)]
+    a_csv = write_results(tmp_path / "a.csv", "new", new)
+    b_csv = write_results(tmp_path / "b.csv", "base", base)
+    pairs = pair(by_problem_and_seed(read_rows([a_csv]), "roi_ratio", None, "method"),
+                 by_problem_and_seed(read_rows([b_csv]), "roi_ratio", None, "against-method"))
+    # seed 9 of q/l has no baseline: only the pairs both sides ran count
+    assert [(p.problem, len(p.a)) for p in pairs] == [("p/l", 6), ("q/l", 1), ("all", 7)]
+    assert pairs[0].differences == pytest.approx([0.1] * 6)
+    assert pairs[2].differences.mean() == pytest.approx((0.6 - 0.1) / 7)
+    lo, hi = bootstrap_interval(pairs[2].differences, 2000)
+    assert -0.1 <= lo < (0.6 - 0.1) / 7 < hi <= 0.1
+
+    assert compare_main([str(a_csv), "--against", str(b_csv), "--bootstrap", "500"]) == 0
+    out = capsys.readouterr().out
+    assert "| p/l | 6 | 0.650 | 0.550 | 6 / 0 | +0.100 [+0.100, +0.100] |" in out
+    assert "| all | 7 |" in out and "6 / 1" in out
+
+
+def test_compare_names_what_is_ambiguous_or_missing(tmp_path, capsys):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("method,seed,problem,roi_ratio\nx,0,p/l,0.5\ny,0,p/l,0.6\n")
+    base = write_results(tmp_path / "b.csv", "base", [("p/l", 0, 0.4)])
+    with pytest.raises(SystemExit):
+        compare_main([str(mixed), "--against", str(base)])
+    assert "--method: the rows hold 2 methods, name one with --method: x, y" in capsys.readouterr().err
+    assert compare_main([str(mixed), "--method", "y", "--against", str(base)]) == 0
+    assert "+0.200" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        compare_main([str(mixed), "--method", "y", "--against", str(base), "--metric", "full_ratio"])
+    assert "--metric: no column 'full_ratio'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        compare_main([str(tmp_path / "nowhere"), "--against", str(base)])
+    assert "nowhere: no results.csv" in capsys.readouterr().err
