@@ -137,10 +137,12 @@ class SearchSettings:
             whose trained accuracies differ by the training noise) the chance of
             a better measurement is worth an evaluation. ``qlognehvi`` scores the
             GP's noise-free function against its own smoothed front, the design
-            before. With ``focus_below_reference: log`` it raised the NB201 device
-            benchmark's median ROI hypervolume ratio on problems 1 and 2 by 0.14
-            and left problems 3-5 within 0.04; alone it gained less
-            (BENCHMARKS.md, eleventh round).
+            before. On the NB201 device benchmark the two are level on the
+            2-objective problems once focus steps fit log-compressed outcomes (that
+            change carries the eleventh round's gain there), and the measured
+            acquisition reaches the 3-objective problem's front in 8 of 10 runs
+            against 5, at about 1.2 s more per BO step (BENCHMARKS.md, eleventh and
+            twelfth rounds).
         local_candidates: per BO step, latent perturbations decoded around each
             observed Pareto architecture at each trust-region scale.
         random_candidates: per BO step, uniform samples of the space added to the candidates.
