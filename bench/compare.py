@@ -92,10 +92,11 @@ def by_problem_and_seed(rows: list[dict[str, str]], metric: str, method: str | N
 def pair(a: dict[tuple[str, int], float], b: dict[tuple[str, int], float]) -> list[Paired]:
     """Per problem (2-objective problems first, then by name), the pairs both sides ran,
     then all of them together as ``all``."""
-    problems = sorted({p for p, _ in a.keys() & b.keys()}, key=lambda p: (p.count("/"), p))
+    both = a.keys() & b.keys()
+    problems = sorted({p for p, _ in both}, key=lambda p: (p.count("/"), p))
     out = []
     for problem in problems:
-        seeds = sorted(s for p, s in a.keys() & b.keys() if p == problem)
+        seeds = sorted(s for p, s in both if p == problem)
         out.append(Paired(problem, tuple(a[problem, s] for s in seeds), tuple(b[problem, s] for s in seeds)))
     if out:
         out.append(Paired("all", sum((p.a for p in out), ()), sum((p.b for p in out), ())))
