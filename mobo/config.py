@@ -29,6 +29,7 @@ Mode = Literal["pareto", "reward"]
 SurrogateInputs = Literal["latent", "latent_one_hot", "one_hot_paths", "per_objective"]
 BelowReference = Literal["clip", "log"]
 FocusBelowReference = Literal["raw", "log"]
+QualityProxy = Literal["none", "synflow"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,11 @@ class SearchSettings:
             raised the median ROI hypervolume ratio of the 3-objective problem
             from 0.06 to 0.74 and led every peer on all six problems, though it
             lowered two of them (BENCHMARKS.md); ``latent`` is the design before.
+        quality_proxy: ``synflow``: under ``per_objective`` inputs, a maximized
+            objective's GP also sees a training-free proxy of the architecture's
+            accuracy, ``log10(1 + SynFlow)`` of its untrained network (the space's
+            small ``proxy_network`` copy, scored once per architecture string and
+            cached under the output root, :mod:`mobo.proxy_inputs`); ``none``: not.
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -213,6 +219,7 @@ class SearchSettings:
     random_candidates: int = 500
     neighbour_candidates: bool = True
     surrogate_inputs: SurrogateInputs = "per_objective"
+    quality_proxy: QualityProxy = "none"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2
@@ -415,6 +422,9 @@ def _check(config: Config) -> None:
                           "neighbour_candidates is false, so a BO step has no candidates")
     if s.num_restarts > 0 and s.surrogate_inputs != "latent":
         raise ConfigError(f"search.num_restarts: the latent optimizer needs search.surrogate_inputs: latent, "
+                          f"not {s.surrogate_inputs!r}")
+    if s.quality_proxy != "none" and s.surrogate_inputs != "per_objective":
+        raise ConfigError(f"search.quality_proxy: a proxy input needs search.surrogate_inputs: per_objective, "
                           f"not {s.surrogate_inputs!r}")
     if s.initial > s.budget:
         raise ConfigError(f"search.initial: {s.initial} initial evaluations exceed search.budget={s.budget}")

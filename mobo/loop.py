@@ -26,6 +26,7 @@ from mobo.embedding import latent_bounds, latent_model
 from mobo.history import Evaluation, History
 from mobo.objectives import BenchmarkTable, Evaluator, build_evaluator
 from mobo.pareto import pareto_mask
+from mobo.proxy_inputs import ProxyInputs, proxy_cache_path
 from mobo.results import (
     NetworkCost,
     hypervolume_trace,
@@ -125,6 +126,9 @@ class Search:
         self._bounds: torch.Tensor | None = None
         self._gp_state: dict[bool, dict[str, torch.Tensor]] = {}  # per kind of step: focus or not
         self.cost = NetworkCost(self.space)
+        self.proxy = (ProxyInputs(self.space, proxy_cache_path(self.space, config.search.quality_proxy,
+                                                              Path(config.output_root)))
+                      if config.search.quality_proxy != "none" else None)
         self.timing: list[tuple] = self._load_timing()
 
     def _latent_model(self) -> LatentModel:
@@ -293,6 +297,8 @@ class Search:
             if not candidates:
                 raise
         archs = self.choose(acq, candidates, q)
+        if self.proxy is not None:
+            self.proxy.save()
         self._log_timing(iteration, len(good), t0, t1, t2, repeats, len(candidates))
         return archs
 
@@ -322,8 +328,8 @@ class Search:
         """GP inputs (``n x d'``), per ``search.surrogate_inputs``: the latent codes ``z``
         (``latent``), the codes then the one-hot choices (``latent_one_hot``), the one-hot
         choices then the path encoding (``one_hot_paths``), or the one-hot choices, the live
-        one-hot choices (in a space with dead choices) and the path encoding
-        (``per_objective``). ``archs`` are encoded (when ``z`` is not given) only for the
+        one-hot choices (in a space with dead choices), the path encoding and, with
+        ``search.quality_proxy``, the proxy score last (``per_objective``). ``archs`` are encoded (when ``z`` is not given) only for the
         first two: a BO step's candidates need no VAE pass otherwise."""
         mode = self.config.search.surrogate_inputs
         if mode.startswith("latent"):
@@ -332,18 +338,22 @@ class Search:
                 return z
             return torch.cat([z, torch.tensor([self.space.one_hot(a) for a in archs], dtype=z.dtype)], dim=-1)
         live = mode == "per_objective" and self.space.dead_choices
-        x = [self.space.one_hot(a) + (self.space.live_one_hot(a) if live else []) + self.space.path_encoding(a)
-             for a in archs]
-        return torch.tensor(x, dtype=torch.float64)
+        x = torch.tensor([self.space.one_hot(a) + (self.space.live_one_hot(a) if live else [])
+                          + self.space.path_encoding(a) for a in archs], dtype=torch.float64)
+        return x if self.proxy is None else torch.cat([x, self.proxy(archs)], dim=-1)
 
     def _fit(self, x: torch.Tensor, y: torch.Tensor, focus: bool = False):
         """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous fit of the
         same kind of step (a focus step's outcomes, shaped around a stricter reference, and another
         step's standardize differently, so one's hyperparameters are a poor start for the other). The input box is
-        the latent box for the codes, [0, 1] for every one-hot and path-encoding entry."""
+        the latent box for the codes, [0, 1] for every one-hot and path-encoding entry, and the observed
+        range for the proxy score."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
-        unit = unit_box(x.shape[-1] - latent.shape[-1], self.bounds.dtype)
-        model = fit_gp(x, y, torch.cat([latent, unit], dim=-1), warm_start=self._gp_state.get(focus),
+        proxy = torch.empty(2, 0, dtype=x.dtype)
+        if self.proxy is not None:
+            proxy = torch.stack([x[:, -1].min(), x[:, -1].max().clamp_min(x[:, -1].min() + 1e-6)]).unsqueeze(-1)
+        unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy.shape[-1], self.bounds.dtype)
+        model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
                        features=self._features(x.shape[-1]))
         self._gp_state[focus] = hyperparameters(model)
         return model
@@ -351,8 +361,8 @@ class Search:
     def _features(self, width: int) -> list[list[int]] | None:
         """Per objective, the columns of the ``width`` GP inputs of :meth:`gp_inputs` its GP sees
         under ``per_objective`` (see :class:`mobo.config.SearchSettings`): the one-hot and live
-        one-hot choices for a cost, the live one-hot choices and the path encoding for a quality
-        (in a space without dead choices the one-hot choices are the live ones); ``None``
+        one-hot choices for a cost, the live one-hot choices, the path encoding and the proxy
+        score (with ``search.quality_proxy``) for a quality (in a space without dead choices the one-hot choices are the live ones); ``None``
         otherwise, and in reward mode, whose one outcome mixes quality and costs."""
         if self.config.search.surrogate_inputs != "per_objective" or self.reward_mode:
             return None

@@ -105,6 +105,10 @@ class SearchSpace(abc.ABC):
     #: whether a choice can be dead (cannot reach the output), so that
     #: :meth:`live_one_hot` can differ from :meth:`one_hot`
     dead_choices: bool = False
+    #: network options (for :meth:`build`) of the small copy of the network that a
+    #: training-free proxy used as a surrogate input is scored on (``search.quality_proxy``):
+    #: small enough to score a thousand candidates in seconds
+    proxy_network: dict[str, int] = {}
 
     # --- string form -------------------------------------------------------
     @abc.abstractmethod
