@@ -14,8 +14,11 @@ latent``), the 30-dimensional one-hot encoding, both side by side
 (``latent_one_hot``), the 40-dimensional path encoding, the one-hot and path
 encodings side by side (``one_hot_paths``), the live one-hot encoding (dead edges
 set to ``none``) beside the path encoding (what ``search.surrogate_inputs:
-per_objective`` gives the accuracy GP), and the one-hot and live one-hot encodings
-side by side (what it gives the latency GP). Prints per seed and the medians.
+per_objective`` gives the accuracy GP), the same with the SynFlow proxy score
+beside them (what ``search.quality_proxy: synflow`` gives the accuracy GP; scores
+cached under ``runs/.cache/proxy``, about 5 minutes on 2 cores the first time), and
+the one-hot and live one-hot encodings side by side (what it gives the latency GP).
+Prints per seed and the medians.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from bench.methods import one_hot
 from mobo import config as config_module
 from mobo.embedding import latent_bounds, latent_model
 from mobo.objectives.table import BenchmarkTable
+from mobo.proxy_inputs import ProxyInputs, proxy_cache_path
 from mobo.surrogate import fit_gp, unit_box
 from spaces import get_space
 
@@ -58,10 +62,16 @@ def main() -> None:
     hot_paths = torch.cat([hot, paths], dim=-1)
     live = torch.tensor([space.live_one_hot(a) for a in archs], dtype=torch.float64)
     live_paths, hot_live = torch.cat([live, paths], dim=-1), torch.cat([hot, live], dim=-1)
+    scorer = ProxyInputs(space, proxy_cache_path(space, "synflow", Path("runs")))
+    proxy = scorer(archs)
+    scorer.save()
+    proxy_box = torch.stack([proxy.min(dim=0).values, proxy.max(dim=0).values])
     inputs = {"latent": (codes, box), "one-hot": (hot, unit_box(hot.shape[-1])),
               "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit_box(hot.shape[-1])], dim=-1)),
               "paths": (paths, unit_box(paths.shape[-1])), "one-hot+paths": (hot_paths, unit_box(hot_paths.shape[-1])),
               "live+paths": (live_paths, unit_box(live_paths.shape[-1])),
+              "live+paths+proxy": (torch.cat([live_paths, proxy], dim=-1),
+                                   torch.cat([unit_box(live_paths.shape[-1]), proxy_box], dim=-1)),
               "one-hot+live": (hot_live, unit_box(hot_live.shape[-1]))}
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
@@ -77,8 +87,8 @@ def main() -> None:
             for subset, keep in (("all", torch.ones(len(te), dtype=torch.bool)), ("top quarter", top_quarter[te])):
                 for k, column in enumerate(("accuracy", "latency")):
                     rho = float(spearmanr(mean[keep, k].numpy(), y_all[te[keep], k].numpy()).statistic)
-                    results.setdefault(f"{name:14s} {column:8s} {subset}", []).append(rho)
-                    print(f"seed {seed} {name:14s} {column:8s} {subset:11s} Spearman rho {rho:.3f}", flush=True)
+                    results.setdefault(f"{name:16s} {column:8s} {subset}", []).append(rho)
+                    print(f"seed {seed} {name:16s} {column:8s} {subset:11s} Spearman rho {rho:.3f}", flush=True)
     print(f"{args.train} training cells, {args.test} held out, columns {args.accuracy} / {args.latency}")
     for key, values in results.items():
         print(f"median {key}: {statistics.median(values):.3f}")

@@ -17,6 +17,7 @@ import yaml
 
 from gvae.train import TrainConfig
 from mobo.objectives.options import SOURCE_OPTIONS, SourceOptions
+from spaces import SPACES
 
 
 class ConfigError(ValueError):
@@ -29,7 +30,7 @@ Mode = Literal["pareto", "reward"]
 SurrogateInputs = Literal["latent", "latent_one_hot", "one_hot_paths", "per_objective"]
 BelowReference = Literal["clip", "log"]
 FocusBelowReference = Literal["raw", "log"]
-QualityProxy = Literal["none", "synflow"]
+QualityProxy = Literal["auto", "synflow", "none"]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ class SearchSettings:
             objective's GP also sees a training-free proxy of the architecture's
             accuracy, ``log10(1 + SynFlow)`` of its untrained network (the space's
             small ``proxy_network`` copy, scored once per architecture string and
-            cached under the output root, :mod:`mobo.proxy_inputs`); ``none``: not.
+            cached under the output root, :mod:`mobo.proxy_inputs`); ``none``: not;
+            ``auto`` (resolved when the config is read): ``synflow`` under
+            ``per_objective`` inputs in pareto mode on a space with a measured small
+            proxy network (NB201), else ``none``.
+        quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, or
+            ``focus`` (the focus steps of ``focus_every`` only).
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -220,6 +226,7 @@ class SearchSettings:
     neighbour_candidates: bool = True
     surrogate_inputs: SurrogateInputs = "per_objective"
     quality_proxy: QualityProxy = "none"
+    quality_proxy_steps: Literal["all", "focus"] = "all"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2
@@ -400,7 +407,20 @@ def from_dict(data: Any) -> Config:
     objectives = tuple(_objective(str(name), spec) for name, spec in raw_objectives.items())
     config = dataclasses.replace(config, objectives=objectives)
     _check(config)
-    return config
+    return _resolve_quality_proxy(config)
+
+
+def _resolve_quality_proxy(config: Config) -> Config:
+    """``search.quality_proxy: auto`` made explicit (the resolved config says which): ``synflow``
+    under ``per_objective`` inputs in pareto mode on a space with a measured small proxy network
+    (:attr:`spaces.SearchSpace.proxy_network`), else ``none``."""
+    s = config.search
+    if s.quality_proxy != "auto":
+        return config
+    space = SPACES.get(config.space.name)
+    on = (space is not None and space.proxy_network is not None and s.surrogate_inputs == "per_objective"
+          and s.mode == "pareto")
+    return dataclasses.replace(config, search=dataclasses.replace(s, quality_proxy="synflow" if on else "none"))
 
 
 def _check(config: Config) -> None:
@@ -423,7 +443,7 @@ def _check(config: Config) -> None:
     if s.num_restarts > 0 and s.surrogate_inputs != "latent":
         raise ConfigError(f"search.num_restarts: the latent optimizer needs search.surrogate_inputs: latent, "
                           f"not {s.surrogate_inputs!r}")
-    if s.quality_proxy != "none" and s.surrogate_inputs != "per_objective":
+    if s.quality_proxy == "synflow" and s.surrogate_inputs != "per_objective":
         raise ConfigError(f"search.quality_proxy: a proxy input needs search.surrogate_inputs: per_objective, "
                           f"not {s.surrogate_inputs!r}")
     if s.initial > s.budget:

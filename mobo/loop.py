@@ -128,7 +128,7 @@ class Search:
         self.cost = NetworkCost(self.space)
         self.proxy = (ProxyInputs(self.space, proxy_cache_path(self.space, config.search.quality_proxy,
                                                               Path(config.output_root)))
-                      if config.search.quality_proxy != "none" else None)
+                      if config.search.quality_proxy == "synflow" else None)
         self.timing: list[tuple] = self._load_timing()
 
     def _latent_model(self) -> LatentModel:
@@ -329,8 +329,9 @@ class Search:
         (``latent``), the codes then the one-hot choices (``latent_one_hot``), the one-hot
         choices then the path encoding (``one_hot_paths``), or the one-hot choices, the live
         one-hot choices (in a space with dead choices), the path encoding and, with
-        ``search.quality_proxy``, the proxy score last (``per_objective``). ``archs`` are encoded (when ``z`` is not given) only for the
-        first two: a BO step's candidates need no VAE pass otherwise."""
+        ``search.quality_proxy``, the proxy score last (``per_objective``). ``archs`` are
+        encoded (when ``z`` is not given) only for the first two: a BO step's candidates need
+        no VAE pass otherwise."""
         mode = self.config.search.surrogate_inputs
         if mode.startswith("latent"):
             z = self.latent.encode(archs) if z is None else z
@@ -354,21 +355,24 @@ class Search:
             proxy = torch.stack([x[:, -1].min(), x[:, -1].max().clamp_min(x[:, -1].min() + 1e-6)]).unsqueeze(-1)
         unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy.shape[-1], self.bounds.dtype)
         model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
-                       features=self._features(x.shape[-1]))
+                       features=self._features(x.shape[-1], focus))
         self._gp_state[focus] = hyperparameters(model)
         return model
 
-    def _features(self, width: int) -> list[list[int]] | None:
+    def _features(self, width: int, focus: bool = False) -> list[list[int]] | None:
         """Per objective, the columns of the ``width`` GP inputs of :meth:`gp_inputs` its GP sees
         under ``per_objective`` (see :class:`mobo.config.SearchSettings`): the one-hot and live
         one-hot choices for a cost, the live one-hot choices, the path encoding and the proxy
-        score (with ``search.quality_proxy``) for a quality (in a space without dead choices the one-hot choices are the live ones); ``None``
-        otherwise, and in reward mode, whose one outcome mixes quality and costs."""
+        score (with ``search.quality_proxy``) for a quality (in a space without dead choices
+        the one-hot choices are the live ones); ``None`` otherwise, and in reward mode, whose
+        one outcome mixes quality and costs."""
         if self.config.search.surrogate_inputs != "per_objective" or self.reward_mode:
             return None
         hot = len(self.space.one_hot(self.space.sample(random.Random(0))))  # fixed length per space
         live = self.space.dead_choices
         cost, quality = list(range(2 * hot if live else hot)), list(range(hot if live else 0, width))
+        if self.proxy is not None and self.config.search.quality_proxy_steps == "focus" and not focus:
+            quality = quality[:-1]
         return [quality if o.direction == "maximize" else cost for o in self.config.objectives]
 
     def run(self) -> SearchResult:

@@ -34,7 +34,7 @@ def proxy_cache_path(space: SearchSpace, kind: str, output_root: Path) -> Path:
     network options, the proxy network's and the torch version, whose initializers set the weights)."""
     network = getattr(space, "network", None)
     options = dataclasses.asdict(network) if dataclasses.is_dataclass(network) else {}
-    key = {"space": space.name, "network": options, "proxy_network": space.proxy_network, "kind": kind,
+    key = {"space": space.name, "network": options, "proxy_network": space.proxy_network or {}, "kind": kind,
            "init_seed": _INIT_SEED, "torch": torch.__version__.split("+")[0]}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     return Path(output_root) / ".cache" / "proxy" / f"{space.name}-{kind}-{digest[:12]}.json"
@@ -52,7 +52,7 @@ class ProxyInputs:
     """``archs -> n x 1`` proxy scores (``log10(1 + SynFlow)``, higher = more trainable), cached.
 
     Args:
-        space: the search space; its ``proxy_network`` options shrink the scored network.
+        space: the search space; its ``proxy_network`` options (if any) shrink the scored network.
         cache: the cache file (:func:`proxy_cache_path`); ``None`` keeps scores in memory only.
     """
 
@@ -76,7 +76,7 @@ class ProxyInputs:
         """The proxy score of one architecture (computed once per string)."""
         text = self.space.format(arch)
         if text not in self.scores:
-            overrides = self.space.proxy_network
+            overrides = self.space.proxy_network or {}
             model = self.space.build_seeded(arch, _INIT_SEED, **overrides)
             self.scores[text] = log1p10(synflow(model, self.space.input_shape(**overrides)))
             self._new += 1

@@ -105,10 +105,12 @@ class SearchSpace(abc.ABC):
     #: whether a choice can be dead (cannot reach the output), so that
     #: :meth:`live_one_hot` can differ from :meth:`one_hot`
     dead_choices: bool = False
-    #: network options (for :meth:`build`) of the small copy of the network that a
-    #: training-free proxy used as a surrogate input is scored on (``search.quality_proxy``):
-    #: small enough to score a thousand candidates in seconds
-    proxy_network: dict[str, int] = {}
+    #: network options (for :meth:`build`) of a small copy of the network on which a
+    #: training-free proxy, as a surrogate input (``search.quality_proxy``), scores a
+    #: thousand candidates in seconds and still ranks them; ``None``: no such copy is
+    #: measured (``quality_proxy: auto`` leaves the proxy out, ``synflow`` scores the
+    #: full network)
+    proxy_network: dict[str, int] | None = None
 
     # --- string form -------------------------------------------------------
     @abc.abstractmethod

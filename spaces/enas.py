@@ -189,7 +189,6 @@ class EnasSpace(SearchSpace):
 
     name = "enas"
     node_types = NODE_TYPES
-    proxy_network = {"cells_per_stage": 1, "image_size": 8}
 
     def __init__(self, **network: int) -> None:
         self.network = EnasNetwork(**network)

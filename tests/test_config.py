@@ -46,6 +46,26 @@ def test_initial_design_defaults_to_a_fifth_of_the_budget(tmp_path, overrides, i
     assert C.from_dict(C.to_dict(config)).search.initial == initial  # the resolved config keeps it
 
 
+@pytest.mark.parametrize("overrides, proxy", [
+    ([], "synflow"),                                   # NB201 has a measured small proxy network
+    (["search.quality_proxy=none"], "none"),
+    (["space.name=enas"], "none"),                     # ENAS and YOLOv7 have none: auto leaves it out
+    (["space.name=enas", "search.quality_proxy=synflow"], "synflow"),
+    (["search.surrogate_inputs=one_hot_paths"], "none"),
+    (["search.mode=reward"], "none"),
+])
+def test_auto_quality_proxy_resolves_per_space_and_inputs(tmp_path, overrides, proxy):
+    config = C.load(write(tmp_path, BASE), ["search.quality_proxy=auto", *overrides])
+    assert config.search.quality_proxy == proxy
+    assert C.from_dict(C.to_dict(config)).search.quality_proxy == proxy  # the resolved config keeps it
+
+
+def test_a_proxy_input_needs_per_objective_inputs(tmp_path):
+    with pytest.raises(ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs: "
+                                          "per_objective, not 'latent'"):
+        C.load(write(tmp_path, BASE), ["search.quality_proxy=synflow", "search.surrogate_inputs=latent"])
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
@@ -66,6 +86,7 @@ def test_initial_design_defaults_to_a_fifth_of_the_budget(tmp_path, overrides, i
         ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
         ("search.focus_every=-2", "search.focus_every: must be at least 0, got -2"),
         ("search.focus_quantile=75", "search.focus_quantile: must lie in [0, 1], got 75"),
+        ("search.quality_proxy=naswot", "search.quality_proxy: expected one of 'auto', 'synflow', 'none'"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):

@@ -250,3 +250,32 @@ def test_killed_process_resumes_without_reevaluating(nb201_csv, nb201_checkpoint
     after_rows = read_csv(history)
     assert history.read_text().startswith(before)
     assert len(after_rows) == 14 and len({r["arch"] for r in after_rows}) == 14
+
+
+def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch):
+    """``search.quality_proxy: synflow`` appends the proxy score to the GP inputs; the accuracy
+    GP sees it, the latency GP does not; the scores are cached under the output root, so a rerun
+    computes none."""
+    import mobo.proxy_inputs as proxy_inputs
+    from mobo.proxy_inputs import proxy_cache_path
+
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, quality_proxy="synflow",
+                             random_candidates=30, local_candidates=4)
+    data["output_root"] = str(tmp_path / "out")
+    search = Search(C.from_dict(data), tmp_path / "run", progress=False)
+    assert search.run().evaluations == 9
+    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
+    assert [v.shape[-1] for v in lengthscales] == [30 + 40 + 1, 30 + 30]
+    assert search._features(30 + 30 + 40 + 1) == [list(range(30, 101)), list(range(60))]
+    archs = [search.space.parse(r.arch) for r in search.history.records]
+    x = search.gp_inputs(archs)
+    assert x.shape == (9, 101) and torch.equal(x[:, -1:], search.proxy(archs))
+    cached = json.loads(proxy_cache_path(search.space, "synflow", tmp_path / "out").read_text())
+    assert {r.arch for r in search.history.records if r.iteration == 0} <= set(cached)
+    monkeypatch.setattr(proxy_inputs, "synflow", lambda *a: pytest.fail("a cached score was recomputed"))
+    rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
+    rerun.run()
+    assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
+    with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
+        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
+                                      surrogate_inputs="latent"))

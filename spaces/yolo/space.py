@@ -110,7 +110,6 @@ class YoloSpace(SearchSpace):
 
     name = "yolo"
     node_types = NODE_TYPES
-    proxy_network = {"image_size": 32}
 
     def __init__(self, **network: int | str) -> None:
         self.network = YoloNetwork(**network)  # type: ignore[arg-type]
