@@ -176,8 +176,8 @@ class SearchSettings:
             ``auto`` (resolved when the config is read): ``synflow`` under
             ``per_objective`` inputs in pareto mode on a space with a measured small
             proxy network (NB201), else ``none``.
-        quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, or
-            ``focus`` (the focus steps of ``focus_every`` only).
+        quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, the focus
+            steps of ``focus_every`` only (``focus``), or the other steps only (``ordinary``).
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -226,7 +226,7 @@ class SearchSettings:
     neighbour_candidates: bool = True
     surrogate_inputs: SurrogateInputs = "per_objective"
     quality_proxy: QualityProxy = "none"
-    quality_proxy_steps: Literal["all", "focus"] = "all"
+    quality_proxy_steps: Literal["all", "focus", "ordinary"] = "all"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2

@@ -371,7 +371,8 @@ class Search:
         hot = len(self.space.one_hot(self.space.sample(random.Random(0))))  # fixed length per space
         live = self.space.dead_choices
         cost, quality = list(range(2 * hot if live else hot)), list(range(hot if live else 0, width))
-        if self.proxy is not None and self.config.search.quality_proxy_steps == "focus" and not focus:
+        steps = self.config.search.quality_proxy_steps
+        if self.proxy is not None and steps != "all" and focus != (steps == "focus"):
             quality = quality[:-1]
         return [quality if o.direction == "maximize" else cost for o in self.config.objectives]
 
