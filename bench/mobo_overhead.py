@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.mobo_overhead --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
-        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--cold-proxy]
+        [--seeds 0 1 2 3 4] [--checkpoint model.pt]
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
 scored from the table (accuracy, latency), then times proposals of ``q`` candidates
@@ -13,10 +13,7 @@ of a run (cold GP fit) and, as in every later iteration, proposals whose fit is
 warm-started from the previous fit of the same kind of step. With ``search.focus_every: k``
 the script proposes ``2k`` iterations (at least 4) and averages the last ``k`` (at least 2):
 the first focus step, iteration ``k``, is cold too, and the last ``k`` hold ordinary and
-focus steps in the proportion of a run. Prints each and the medians (s). The proxy scores
-of ``search.quality_proxy`` are cached under the output root like the graph VAE;
-``--cold-proxy`` gives each seed an empty output root (the VAE still from the usual cache),
-so it times a first run on a machine, which scores every candidate it meets.
+focus steps in the proportion of a run. Prints each and the medians (s).
 """
 
 from __future__ import annotations
@@ -31,9 +28,7 @@ from pathlib import Path
 import torch
 
 from mobo import config as config_module
-from mobo.embedding import cache_dir, latent_model
 from mobo.loop import Search
-from spaces import get_space
 
 
 def main() -> None:
@@ -44,7 +39,6 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--checkpoint", default=None, help="graph VAE checkpoint (default: train/cache one)")
     parser.add_argument("--acquisition", default=None, help="search.acquisition (default: the search's default)")
-    parser.add_argument("--cold-proxy", action="store_true", help="an empty proxy-score cache for every seed")
     args = parser.parse_args()
     overrides = [
         f"table.path={args.table}",
@@ -55,17 +49,11 @@ def main() -> None:
         overrides.append(f"search.acquisition={args.acquisition}")
     if args.checkpoint:
         overrides.append(f"gvae.checkpoint={args.checkpoint}")
-    elif args.cold_proxy:  # the usual cached VAE, trained first if missing, wherever the run's caches are
-        base = config_module.load(Path("configs/nb201_table.yaml"), overrides)
-        space = get_space(base.space.name, **base.space.network)
-        latent_model(space, base.gvae, Path(base.output_root), progress=False)
-        overrides.append(f"gvae.checkpoint={cache_dir(space, base.gvae, Path(base.output_root)) / 'model.pt'}")
     times: list[float] = []
     cold: list[float] = []
     for seed in args.seeds:
-        with tempfile.TemporaryDirectory() as run_dir, tempfile.TemporaryDirectory() as root:
-            cold_root = [f"output_root={root}"] if args.cold_proxy else []
-            config = config_module.load(Path("configs/nb201_table.yaml"), overrides + [f"seed={seed}"] + cold_root)
+        config = config_module.load(Path("configs/nb201_table.yaml"), overrides + [f"seed={seed}"])
+        with tempfile.TemporaryDirectory() as run_dir:
             search = Search(config, Path(run_dir), progress=False)
             rng = random.Random(seed)
             while len(search.history) < args.observations:

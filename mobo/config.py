@@ -175,9 +175,16 @@ class SearchSettings:
             cached under the output root, :mod:`mobo.proxy_inputs`); ``none``: not;
             ``auto`` (resolved when the config is read): ``synflow`` under
             ``per_objective`` inputs in pareto mode on a space with a measured small
-            proxy network (NB201), else ``none``.
+            proxy network (NB201), else ``none``. ``none`` is the default: on the
+            NB201 device benchmark the proxy raised the mean ROI hypervolume ratio of
+            the five 2-objective problems by 0.06 over 50 paired runs (problem 4 in
+            10 of 10 pairs) but lowered the 3-objective problem's median from 0.94
+            to 0.48: the cell that holds most of that front has a low SynFlow
+            (BENCHMARKS.md, thirteenth round). A first run on a machine scores
+            about 23 ms per new candidate on one core (NB201); later runs read the cache.
         quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, the focus
-            steps of ``focus_every`` only (``focus``), or the other steps only (``ordinary``).
+            steps of ``focus_every`` only (``focus``), or the other steps only
+            (``ordinary``; it lowered the 3-objective problem as much).
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.

@@ -2,7 +2,7 @@
 
 The search ranks about a thousand candidates a BO step, so the proxy is scored on
 the space's :attr:`~spaces.SearchSpace.proxy_network` (NB201: one cell per stage,
-8 px, about 20 ms a cell on one CPU core) and kept per architecture string in
+8 px, about 23 ms a cell on one CPU core) and kept per architecture string in
 memory and in a cache file under the output root, which runs of one space share.
 """
 
@@ -78,7 +78,7 @@ class ProxyInputs:
         if text not in self.scores:
             overrides = self.space.proxy_network or {}
             model = self.space.build_seeded(arch, _INIT_SEED, **overrides)
-            self.scores[text] = log1p10(synflow(model, self.space.input_shape(**overrides)))
+            self.scores[text] = log1p10(synflow(model, self.space.input_shape(**overrides), in_place=True))
             self._new += 1
         return self.scores[text]
 

@@ -276,6 +276,12 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
     rerun.run()
     assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
+    for steps, focus_sees, ordinary_sees in (("focus", True, False), ("ordinary", False, True)):
+        only = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_steps": steps}}),
+                      tmp_path / steps, progress=False)
+        for focus, sees in ((True, focus_sees), (False, ordinary_sees)):
+            accuracy, latency = only._features(101, focus)
+            assert (100 in accuracy) == sees and accuracy[:70] == list(range(30, 100)) and latency == list(range(60))
     with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
         C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
                                       surrogate_inputs="latent"))

@@ -16,15 +16,17 @@ def _total(out: Tensor | list[Tensor] | tuple[Tensor, ...]) -> Tensor:
     return out.sum() if isinstance(out, Tensor) else sum(o.sum() for o in out)  # type: ignore[return-value]
 
 
-def synflow(model: nn.Module, input_shape: tuple[int, int, int]) -> float:
+def synflow(model: nn.Module, input_shape: tuple[int, int, int], in_place: bool = False) -> float:
     """log10 of the SynFlow score of ``model`` (higher = more trainable signal flow).
 
     Runs in float64 (the score of a deep network overflows float32) on a copy
     with absolute weights and BN in eval mode (so it is an affine map), on an
     all-ones input of ``1 x input_shape``. float64 convolutions are slow on
     CPU, so score at a small ``image_size`` (a YOLOv7 at 64 px: a few seconds).
+    ``in_place``: change ``model`` itself instead of a copy (for a model built
+    only to be scored; the copy costs as much as the pass on a small network).
     """
-    net = copy.deepcopy(model).double().eval()
+    net = (model if in_place else copy.deepcopy(model)).double().eval()
     with torch.no_grad():
         for p in net.parameters():
             p.abs_()
