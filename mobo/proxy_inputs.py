@@ -67,10 +67,10 @@ class ProxyInputs:
             return {}
         try:
             data = json.loads(self.cache.read_text())
-        except (OSError, json.JSONDecodeError) as err:
+            return {str(k): float(v) for k, v in data.items()}
+        except (OSError, ValueError, TypeError, AttributeError) as err:  # JSONDecodeError is a ValueError
             log.warning("proxy cache %s unreadable (%s): scores are recomputed", self.cache, err)
             return {}
-        return {str(k): float(v) for k, v in data.items()}
 
     def score(self, arch: Arch) -> float:
         """The proxy score of one architecture (computed once per string)."""

@@ -52,9 +52,14 @@ def test_scores_are_the_small_networks_synflow_and_are_cached(tmp_path, monkeypa
     assert set(json.loads(cache.read_text())) == {*(space.format(a) for a in archs), "other", "third"}
 
 
-def test_an_unreadable_cache_is_recomputed(tmp_path):
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"a": "fast"}'])
+def test_an_unreadable_cache_is_recomputed(tmp_path, text):
     space = get_space("nb201")
     cache = tmp_path / "proxy.json"
-    cache.write_text("{not json")
-    scores = ProxyInputs(space, cache)([space.parse(CELL)])
+    cache.write_text(text)
+    proxy = ProxyInputs(space, cache)
+    assert proxy.scores == {}
+    scores = proxy([space.parse(CELL)])
     assert torch.isfinite(scores).all()
+    proxy.save()
+    assert set(json.loads(cache.read_text())) == {CELL}  # the broken file is replaced
