@@ -16,7 +16,8 @@ encodings side by side (``one_hot_paths``), the live one-hot encoding (dead edge
 set to ``none``) beside the path encoding (what ``search.surrogate_inputs:
 per_objective`` gives the accuracy GP), the same with the SynFlow proxy score
 beside them (what ``search.quality_proxy: synflow`` gives the accuracy GP; scores
-cached under ``runs/.cache/proxy``, about 5 minutes on 2 cores the first time), and
+cached under ``runs/.cache/proxy``; scoring all 15,625 cells the first time takes about
+6 minutes), and
 the one-hot and live one-hot encodings side by side (what it gives the latency GP).
 Prints per seed and the medians.
 """

@@ -107,7 +107,7 @@ class SearchSpace(abc.ABC):
     dead_choices: bool = False
     #: network options (for :meth:`build`) of a small copy of the network on which a
     #: training-free proxy, as a surrogate input (``search.quality_proxy``), scores a
-    #: thousand candidates in seconds and still ranks them; ``None``: no such copy is
+    #: thousand candidates in tens of seconds and still ranks them; ``None``: no such copy is
     #: measured (``quality_proxy: auto`` leaves the proxy out, ``synflow`` scores the
     #: full network)
     proxy_network: dict[str, int] | None = None
