@@ -352,7 +352,8 @@ class Search:
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
         proxy = torch.empty(2, 0, dtype=x.dtype)
         if self.proxy is not None:
-            proxy = torch.stack([x[:, -1].min(), x[:, -1].max().clamp_min(x[:, -1].min() + 1e-6)]).unsqueeze(-1)
+            low = x[:, -1].min()
+            proxy = torch.stack([low, x[:, -1].max().clamp_min(low + 1e-6)]).unsqueeze(-1)
         unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy.shape[-1], self.bounds.dtype)
         model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
                        features=self._features(x.shape[-1], focus))

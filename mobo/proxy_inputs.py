@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from mobo.objectives.proxy import synflow
+from mobo.objectives.proxy import arch_synflow
 from mobo.utils.io import atomic_write_json
 from spaces import Arch, SearchSpace
 
@@ -76,9 +76,7 @@ class ProxyInputs:
         """The proxy score of one architecture (computed once per string)."""
         text = self.space.format(arch)
         if text not in self.scores:
-            overrides = self.space.proxy_network or {}
-            model = self.space.build_seeded(arch, _INIT_SEED, **overrides)
-            self.scores[text] = log1p10(synflow(model, self.space.input_shape(**overrides), in_place=True))
+            self.scores[text] = log1p10(arch_synflow(self.space, arch, _INIT_SEED, **(self.space.proxy_network or {})))
             self._new += 1
         return self.scores[text]
 

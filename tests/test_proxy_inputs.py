@@ -41,7 +41,7 @@ def test_scores_are_the_small_networks_synflow_and_are_cached(tmp_path, monkeypa
     def no_scoring(*args, **kwargs):
         raise AssertionError("a cached score was recomputed")
 
-    monkeypatch.setattr(proxy_inputs, "synflow", no_scoring)
+    monkeypatch.setattr(proxy_inputs, "arch_synflow", no_scoring)
     again = ProxyInputs(space, cache)
     assert torch.equal(again(archs), scores)
     # a save merges: entries another run wrote meanwhile stay

@@ -37,6 +37,12 @@ def synflow(model: nn.Module, input_shape: tuple[int, int, int], in_place: bool 
     return math.log10(score) if score > 0 else float("nan")
 
 
+def arch_synflow(space: SearchSpace, arch: Arch, seed: int, **overrides: int) -> float:
+    """:func:`synflow` of ``arch``'s network built with initial weights from ``seed`` (the score
+    depends on them) and network ``overrides``; the network is built for the score alone."""
+    return synflow(space.build_seeded(arch, seed, **overrides), space.input_shape(**overrides), in_place=True)
+
+
 class ProxyScore:
     """Evaluator: the proxy of :class:`ProxyOptions` (unitless, maximize)."""
 
@@ -47,6 +53,4 @@ class ProxyScore:
 
     def __call__(self, arch: Arch) -> float:
         overrides = {} if self.options.image_size is None else {"image_size": self.options.image_size}
-        # the score depends on the initialization
-        model = self.space.build_seeded(arch, self.seed, **overrides)
-        return synflow(model, self.space.input_shape(**overrides))
+        return arch_synflow(self.space, arch, self.seed, **overrides)
