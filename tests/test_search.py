@@ -264,9 +264,11 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     data["output_root"] = str(tmp_path / "out")
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     assert search.run().evaluations == 9
-    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
+    lengthscales = [v for k, v in search._gp_state[False, True].items()
+                    if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == [30 + 40 + 1, 30 + 30]
-    assert search._features(30 + 30 + 40 + 1) == [list(range(30, 101)), list(range(60))]
+    assert search._features(30 + 30 + 40 + 1, proxy=True) == [list(range(30, 101)), list(range(60))]
+    assert search._features(30 + 30 + 40 + 1, proxy=False) == [list(range(30, 100)), list(range(60))]
     archs = [search.space.parse(r.arch) for r in search.history.records]
     x = search.gp_inputs(archs)
     assert x.shape == (9, 101) and torch.equal(x[:, -1:], search.proxy(archs))
@@ -276,12 +278,11 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
     rerun.run()
     assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
-    for steps, focus_sees, ordinary_sees in (("focus", True, False), ("ordinary", False, True)):
+    for steps, focus_sees, ordinary_sees in (("focus", [True], [False]), ("ordinary", [False], [True]),
+                                             ("alternate", [True, False], [True, False])):
         only = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_steps": steps}}),
                       tmp_path / steps, progress=False)
-        for focus, sees in ((True, focus_sees), (False, ordinary_sees)):
-            accuracy, latency = only._features(101, focus)
-            assert (100 in accuracy) == sees and accuracy[:70] == list(range(30, 100)) and latency == list(range(60))
+        assert only._proxy_kinds(True) == focus_sees and only._proxy_kinds(False) == ordinary_sees
     with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
         C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
                                       surrogate_inputs="latent"))
