@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.gp_fit --table ../shared/benchmarks/nb201.csv --accuracy acc_cifar10 --latency lat_raspi4_ms
-        [--train 100] [--test 2000] [--seeds 0 1 2] [--checkpoint model.pt]
+        [--train 100] [--test 2000] [--seeds 0 1 2] [--checkpoint model.pt] [--proxies synflow naswot]
 
 For each seed: fit the search's GP (``mobo.surrogate.fit_gp``) on ``--train``
 uniformly sampled cells, predict ``--test`` other cells, and report the
@@ -14,10 +14,10 @@ latent``), the 30-dimensional one-hot encoding, both side by side
 (``latent_one_hot``), the 40-dimensional path encoding, the one-hot and path
 encodings side by side (``one_hot_paths``), the live one-hot encoding (dead edges
 set to ``none``) beside the path encoding (what ``search.surrogate_inputs:
-per_objective`` gives the accuracy GP), the same with the SynFlow proxy score
-beside them (what ``search.quality_proxy: synflow`` gives the accuracy GP; scores
-cached under ``runs/.cache/proxy``; scoring all 15,625 cells the first time takes about
-6 minutes), and
+per_objective`` gives the accuracy GP), the same with each ``--proxies`` score
+beside them (``live+paths+synflow``, ``live+paths+naswot``: what ``search.quality_proxy``
+gives the accuracy GP; scores cached under ``runs/.cache/proxy``; scoring all 15,625
+cells the first time takes about 6 minutes for SynFlow, 10 for NASWOT), and
 the one-hot and live one-hot encodings side by side (what it gives the latency GP).
 Prints per seed and the medians.
 """
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--proxies", nargs="*", default=["synflow", "naswot"], choices=["synflow", "naswot"])
     args = parser.parse_args()
     table = BenchmarkTable(args.table)
     space = get_space("nb201")
@@ -63,17 +64,18 @@ def main() -> None:
     hot_paths = torch.cat([hot, paths], dim=-1)
     live = torch.tensor([space.live_one_hot(a) for a in archs], dtype=torch.float64)
     live_paths, hot_live = torch.cat([live, paths], dim=-1), torch.cat([hot, live], dim=-1)
-    scorer = ProxyInputs(space, proxy_cache_path(space, "synflow", Path("runs")))
-    proxy = scorer(archs)
-    scorer.save()
-    proxy_box = torch.stack([proxy.min(dim=0).values, proxy.max(dim=0).values])
     inputs = {"latent": (codes, box), "one-hot": (hot, unit_box(hot.shape[-1])),
               "latent+one-hot": (torch.cat([codes, hot], dim=-1), torch.cat([box, unit_box(hot.shape[-1])], dim=-1)),
               "paths": (paths, unit_box(paths.shape[-1])), "one-hot+paths": (hot_paths, unit_box(hot_paths.shape[-1])),
               "live+paths": (live_paths, unit_box(live_paths.shape[-1])),
-              "live+paths+proxy": (torch.cat([live_paths, proxy], dim=-1),
-                                   torch.cat([unit_box(live_paths.shape[-1]), proxy_box], dim=-1)),
               "one-hot+live": (hot_live, unit_box(hot_live.shape[-1]))}
+    for kind in args.proxies:
+        scorer = ProxyInputs(space, proxy_cache_path(space, kind, Path("runs")), kind)
+        proxy = scorer(archs)
+        scorer.save()
+        proxy_box = torch.stack([proxy.min(dim=0).values, proxy.max(dim=0).values])
+        inputs[f"live+paths+{kind}"] = (torch.cat([live_paths, proxy], dim=-1),
+                                        torch.cat([unit_box(live_paths.shape[-1]), proxy_box], dim=-1))
     y_all = torch.tensor([[table.value(space.format(a), c) for c in (args.accuracy, args.latency)] for a in archs],
                          dtype=torch.float64)
     top_quarter = y_all[:, 0] >= torch.quantile(y_all[:, 0], 0.75)
@@ -88,8 +90,8 @@ def main() -> None:
             for subset, keep in (("all", torch.ones(len(te), dtype=torch.bool)), ("top quarter", top_quarter[te])):
                 for k, column in enumerate(("accuracy", "latency")):
                     rho = float(spearmanr(mean[keep, k].numpy(), y_all[te[keep], k].numpy()).statistic)
-                    results.setdefault(f"{name:16s} {column:8s} {subset}", []).append(rho)
-                    print(f"seed {seed} {name:16s} {column:8s} {subset:11s} Spearman rho {rho:.3f}", flush=True)
+                    results.setdefault(f"{name:18s} {column:8s} {subset}", []).append(rho)
+                    print(f"seed {seed} {name:18s} {column:8s} {subset:11s} Spearman rho {rho:.3f}", flush=True)
     print(f"{args.train} training cells, {args.test} held out, columns {args.accuracy} / {args.latency}")
     for key, values in results.items():
         print(f"median {key}: {statistics.median(values):.3f}")

@@ -30,7 +30,7 @@ Mode = Literal["pareto", "reward"]
 SurrogateInputs = Literal["latent", "latent_one_hot", "one_hot_paths", "per_objective"]
 BelowReference = Literal["clip", "log"]
 FocusBelowReference = Literal["raw", "log"]
-QualityProxy = Literal["auto", "synflow", "none"]
+QualityProxy = Literal["auto", "synflow", "naswot", "none"]
 
 
 @dataclass(frozen=True)
@@ -452,7 +452,7 @@ def _check(config: Config) -> None:
     if s.num_restarts > 0 and s.surrogate_inputs != "latent":
         raise ConfigError(f"search.num_restarts: the latent optimizer needs search.surrogate_inputs: latent, "
                           f"not {s.surrogate_inputs!r}")
-    if s.quality_proxy == "synflow" and s.surrogate_inputs != "per_objective":
+    if s.quality_proxy in ("synflow", "naswot") and s.surrogate_inputs != "per_objective":
         raise ConfigError(f"search.quality_proxy: a proxy input needs search.surrogate_inputs: per_objective, "
                           f"not {s.surrogate_inputs!r}")
     if s.initial > s.budget:

@@ -127,9 +127,9 @@ class Search:
         # per kind of step (focus or not) and of accuracy GP (with the proxy or not)
         self._gp_state: dict[tuple[bool, bool], dict[str, torch.Tensor]] = {}
         self.cost = NetworkCost(self.space)
-        self.proxy = (ProxyInputs(self.space, proxy_cache_path(self.space, config.search.quality_proxy,
-                                                              Path(config.output_root)))
-                      if config.search.quality_proxy == "synflow" else None)
+        kind = config.search.quality_proxy
+        self.proxy = (ProxyInputs(self.space, proxy_cache_path(self.space, kind, Path(config.output_root)), kind)
+                      if kind != "none" else None)
         self.timing: list[tuple] = self._load_timing()
 
     def _latent_model(self) -> LatentModel:

@@ -64,6 +64,9 @@ def test_a_proxy_input_needs_per_objective_inputs(tmp_path):
     with pytest.raises(ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs: "
                                           "per_objective, not 'latent'"):
         C.load(write(tmp_path, BASE), ["search.quality_proxy=synflow", "search.surrogate_inputs=latent"])
+    with pytest.raises(ConfigError, match="search.quality_proxy: a proxy input needs"):
+        C.load(write(tmp_path, BASE), ["search.quality_proxy=naswot", "search.surrogate_inputs=one_hot_paths"])
+    assert C.load(write(tmp_path, BASE), ["search.quality_proxy=naswot"]).search.quality_proxy == "naswot"
 
 
 @pytest.mark.parametrize(
@@ -86,7 +89,9 @@ def test_a_proxy_input_needs_per_objective_inputs(tmp_path):
         ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
         ("search.focus_every=-2", "search.focus_every: must be at least 0, got -2"),
         ("search.focus_quantile=75", "search.focus_quantile: must lie in [0, 1], got 75"),
-        ("search.quality_proxy=naswot", "search.quality_proxy: expected one of 'auto', 'synflow', 'none'"),
+        ("search.quality_proxy=jacov", "search.quality_proxy: expected one of 'auto', 'synflow', 'naswot', 'none'"),
+        ("search.quality_proxy_steps=half", "search.quality_proxy_steps: expected one of 'all', 'focus', 'ordinary', "
+                                            "'alternate'"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):

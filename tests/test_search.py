@@ -1,6 +1,7 @@
 import csv
 import json
 import math
+import shutil
 
 import pytest
 import torch
@@ -274,7 +275,7 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     assert x.shape == (9, 101) and torch.equal(x[:, -1:], search.proxy(archs))
     cached = json.loads(proxy_cache_path(search.space, "synflow", tmp_path / "out").read_text())
     assert {r.arch for r in search.history.records if r.iteration == 0} <= set(cached)
-    monkeypatch.setattr(proxy_inputs, "arch_synflow", lambda *a, **k: pytest.fail("a cached score was recomputed"))
+    monkeypatch.setattr(proxy_inputs, "arch_proxy", lambda *a, **k: pytest.fail("a cached score was recomputed"))
     rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
     rerun.run()
     assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
@@ -283,6 +284,17 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
         only = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_steps": steps}}),
                       tmp_path / steps, progress=False)
         assert only._proxy_kinds(True) == focus_sees and only._proxy_kinds(False) == ordinary_sees
+    # alternate: a step fits the accuracy GP with and without the proxy, and they take turns at the picks
+    shutil.copytree(tmp_path / "run", tmp_path / "alternate", dirs_exist_ok=True)
+    alternate = Search(C.from_dict({**data, "search": {**data["search"], "budget": 13,
+                                                        "quality_proxy_steps": "alternate"}}),
+                       tmp_path / "alternate", progress=False)
+    seen = []
+    monkeypatch.setattr(Search, "choose", lambda self, acq, candidates, q: seen.append(acq) or candidates[:q])
+    assert len(alternate.propose(alternate.history.last_iteration + 1)) == 3
+    first, second = seen[0]
+    assert [f.model.model.models[0].covar_module.lengthscale.shape[-1] for f in (first, second)] == [71, 70]
+    assert {proxy for _, proxy in alternate._gp_state} == {True, False}
     with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
         C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
                                       surrogate_inputs="latent"))

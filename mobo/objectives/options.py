@@ -99,11 +99,13 @@ class ProxyOptions:
     Attributes:
         kind: ``synflow`` (log10 of SynFlow, Tanaka et al. 2020: the sum over
             parameters of ``|theta * dR/dtheta|`` for ``R`` = the sum of the
-            outputs of the network with absolute weights on an all-ones input).
+            outputs of the network with absolute weights on an all-ones input),
+            or ``naswot`` (Mellor et al. 2021: ``log |det K|`` of the activations'
+            on/off codes of 64 digits images, :func:`mobo.objectives.proxy.naswot`).
         image_size: input height/width for the score (px); default: the space's.
     """
 
-    kind: Literal["synflow"] = "synflow"
+    kind: Literal["synflow", "naswot"] = "synflow"
     image_size: int | None = None
 
 

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from mobo.objectives.options import ProxyOptions
+from mobo.objectives.options import ProxyOptions, TrainOptions
 from spaces import Arch, SearchSpace
 
 
@@ -37,10 +37,67 @@ def synflow(model: nn.Module, input_shape: tuple[int, int, int], in_place: bool 
     return math.log10(score) if score > 0 else float("nan")
 
 
-def arch_synflow(space: SearchSpace, arch: Arch, seed: int, **overrides: int) -> float:
-    """:func:`synflow` of ``arch``'s network built with initial weights from ``seed`` (the score
-    depends on them) and network ``overrides``; the network is built for the score alone."""
-    return synflow(space.build_seeded(arch, seed, **overrides), space.input_shape(**overrides), in_place=True)
+# Activations whose input's sign is the unit's on/off code (NASWOT's binary code of a ReLU;
+# the same sign pattern gates SiLU and LeakyReLU).
+_GATES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.SiLU, nn.Hardswish)
+# NASWOT's data: this many images of the digits set (the training objective's split).
+NASWOT_BATCH = 64
+
+
+def naswot(model: nn.Module, batch: Tensor) -> float:
+    """The NASWOT score of ``model`` (Mellor et al. 2021; higher = inputs better told apart).
+
+    Each activation unit's on/off code (sign of its input) over ``batch`` gives a
+    binary vector per image; ``K[i, j]`` counts the units on which images ``i`` and
+    ``j`` agree, and the score is ``log |det K|``: networks whose untrained
+    activations keep the images of a batch apart train to higher accuracy.
+
+    Args:
+        model: the untrained network (run in eval mode, without gradients).
+        batch: ``b x C x H x W`` images.
+
+    Returns:
+        ``log |det K|`` (natural log; NaN when ``K`` is singular).
+    """
+    k = torch.zeros(batch.shape[0], batch.shape[0], dtype=torch.float64)
+
+    def add_codes(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        on = (inputs[0].detach().flatten(1) > 0).double()
+        k.add_(on @ on.T + (1 - on) @ (1 - on).T)
+
+    hooks = [m.register_forward_hook(add_codes) for m in model.modules() if isinstance(m, _GATES)]
+    try:
+        with torch.no_grad():
+            model.eval()(batch)
+    finally:
+        for h in hooks:
+            h.remove()
+    sign, logdet = torch.linalg.slogdet(k)
+    return float(logdet) if sign > 0 else float("nan")
+
+
+def naswot_batch(input_shape: tuple[int, int, int]) -> Tensor:
+    """:data:`NASWOT_BATCH` digits images (standardized, the training objective's split) resized to
+    ``input_shape`` = ``(C, H, W)`` and repeated over ``C`` channels: ``b x C x H x W``."""
+    from mobo.objectives.training import load_split
+
+    x = load_split("digits", TrainOptions.test_fraction).x_train[:NASWOT_BATCH]
+    c, h, w = input_shape
+    if x.shape[-2:] != (h, w):
+        x = nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+    return x.repeat(1, c, 1, 1) if c != 1 else x
+
+
+def arch_proxy(kind: str, space: SearchSpace, arch: Arch, seed: int, **overrides: int) -> float:
+    """The ``kind`` proxy (``synflow``: :func:`synflow`; ``naswot``: :func:`naswot` on
+    :func:`naswot_batch`) of ``arch``'s network built with initial weights from ``seed`` (the
+    score depends on them) and network ``overrides``; the network is built for the score alone."""
+    model, shape = space.build_seeded(arch, seed, **overrides), space.input_shape(**overrides)
+    if kind == "synflow":
+        return synflow(model, shape, in_place=True)
+    if kind == "naswot":
+        return naswot(model, naswot_batch(shape))
+    raise ValueError(f"unknown proxy kind {kind!r}; known kinds: synflow, naswot")
 
 
 class ProxyScore:
@@ -53,4 +110,4 @@ class ProxyScore:
 
     def __call__(self, arch: Arch) -> float:
         overrides = {} if self.options.image_size is None else {"image_size": self.options.image_size}
-        return arch_synflow(self.space, arch, self.seed, **overrides)
+        return arch_proxy(self.options.kind, self.space, arch, self.seed, **overrides)
