@@ -165,7 +165,8 @@ def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp
     assert torch.equal(fits[1], compress_below_reference(raw[1], refs[1], 0.5) if below == "log" else raw[1])
     for front, fitted, o in zip(fronts, fits, observed):
         assert torch.equal(front, fitted[torch.tensor([r.feasible for r in o])])
-    assert set(search._gp_state) == {False, True}  # each kind of step warm-starts from its own last fit
+    # each kind of step warm-starts from its own last fit
+    assert set(search._gp_state) == {(False, False), (True, False)}
 
 
 @pytest.mark.parametrize("inputs,widths", [("latent_one_hot", [8 + 30]), ("one_hot_paths", [30 + 40]),
@@ -180,7 +181,7 @@ def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
     assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
-    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
+    lengthscales = [v for k, v in search._gp_state[False, False].items() if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == widths
     if inputs == "per_objective":
         assert [o.name for o in search.config.objectives] == ["accuracy", "latency"]
