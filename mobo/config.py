@@ -184,9 +184,7 @@ class SearchSettings:
             about 23 ms per new candidate on one core (NB201); later runs read the cache.
         quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, the focus
             steps of ``focus_every`` only (``focus``), or the other steps only
-            (``ordinary``; it lowered the 3-objective problem as much), or in every
-            step two GPs, with and without the proxy, take turns at the ``q``
-            picks, each pick made with the earlier ones pending (``alternate``).
+            (``ordinary``; it lowered the 3-objective problem as much).
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -235,7 +233,7 @@ class SearchSettings:
     neighbour_candidates: bool = True
     surrogate_inputs: SurrogateInputs = "per_objective"
     quality_proxy: QualityProxy = "none"
-    quality_proxy_steps: Literal["all", "focus", "ordinary", "alternate"] = "all"
+    quality_proxy_steps: Literal["all", "focus", "ordinary"] = "all"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2

@@ -124,8 +124,7 @@ class Search:
         write_config(self.run_dir, config)
         self.latent = latent or self._latent_model()
         self._bounds: torch.Tensor | None = None
-        # per kind of step (focus or not) and of accuracy GP (with the proxy or not)
-        self._gp_state: dict[tuple[bool, bool], dict[str, torch.Tensor]] = {}
+        self._gp_state: dict[bool, dict[str, torch.Tensor]] = {}  # per kind of step: focus or not
         self.cost = NetworkCost(self.space)
         kind = config.search.quality_proxy
         self.proxy = (ProxyInputs(self.space, proxy_cache_path(self.space, kind, Path(config.output_root)), kind)
@@ -271,20 +270,15 @@ class Search:
             else:
                 squash = compress_below_reference if s.below_reference == "log" else clip_below_reference
             y_fit = y if squash is None or s.outcome_floor is None else squash(y, ref, s.outcome_floor)
+            model = self._fit(x, y_fit, focus)
             constraints = outcome_constraints(self.config.objectives)
             feasible = torch.tensor([r.feasible for r in good])
-            acqs = []
-            for proxy in self._proxy_kinds(focus):
-                model = self._fit(x, y_fit, focus, proxy)
-                if s.acquisition == "qlogparego":
-                    acqs.append(qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q))
-                elif s.acquisition == "qlogehvi_measured":
-                    acqs.append(qlogehvi_measured(model, y_fit[feasible], ref, constraints, s.mc_samples))
-                else:
-                    acqs.append(qlognehvi(model, x, ref, constraints, s.mc_samples))
-            # two GPs (search.quality_proxy_steps: alternate) take turns at the picks
-            acq = acqs[0] if len(acqs) == 1 else [f for pair in zip(*acqs) for f in pair] if isinstance(
-                acqs[0], list) else acqs
+            if s.acquisition == "qlogparego":
+                acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
+            elif s.acquisition == "qlogehvi_measured":
+                acq = qlogehvi_measured(model, y_fit[feasible], ref, constraints, s.mc_samples)
+            else:
+                acq = qlognehvi(model, x, ref, constraints, s.mc_samples)
             front = pareto_mask(y) & feasible if bool(feasible.any()) else pareto_mask(y)
             top = front.nonzero().squeeze(-1)
         anchors = z[top]
@@ -349,36 +343,24 @@ class Search:
                           + self.space.path_encoding(a) for a in archs], dtype=torch.float64)
         return x if self.proxy is None else torch.cat([x, self.proxy(archs)], dim=-1)
 
-    def _proxy_kinds(self, focus: bool) -> list[bool]:
-        """Whether the quality GPs of a BO step see the proxy score (:meth:`gp_inputs`), per
-        ``search.quality_proxy_steps``: one answer, or ``[True, False]`` for two GPs that take turns
-        at the picks (``alternate``)."""
-        steps = self.config.search.quality_proxy_steps
-        if self.proxy is None:
-            return [False]
-        if steps == "alternate":
-            return [True, False]
-        return [steps == "all" or focus == (steps == "focus")]
-
-    def _fit(self, x: torch.Tensor, y: torch.Tensor, focus: bool = False, proxy: bool = False):
+    def _fit(self, x: torch.Tensor, y: torch.Tensor, focus: bool = False):
         """Fits the GP on inputs from :meth:`gp_inputs`, warm-started from the previous fit of the
         same kind of step (a focus step's outcomes, shaped around a stricter reference, and another
         step's standardize differently, so one's hyperparameters are a poor start for the other). The input box is
         the latent box for the codes, [0, 1] for every one-hot and path-encoding entry, and the observed
         range for the proxy score."""
         latent = self.bounds if self.config.search.surrogate_inputs.startswith("latent") else self.bounds[:, :0]
-        proxy_box = torch.empty(2, 0, dtype=x.dtype)
+        proxy = torch.empty(2, 0, dtype=x.dtype)
         if self.proxy is not None:
             low = x[:, -1].min()
-            proxy_box = torch.stack([low, x[:, -1].max().clamp_min(low + 1e-6)]).unsqueeze(-1)
-        unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy_box.shape[-1], self.bounds.dtype)
-        box = torch.cat([latent, unit, proxy_box], dim=-1)
-        model = fit_gp(x, y, box, warm_start=self._gp_state.get((focus, proxy)),
-                       features=self._features(x.shape[-1], proxy))
-        self._gp_state[focus, proxy] = hyperparameters(model)
+            proxy = torch.stack([low, x[:, -1].max().clamp_min(low + 1e-6)]).unsqueeze(-1)
+        unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy.shape[-1], self.bounds.dtype)
+        model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
+                       features=self._features(x.shape[-1], focus))
+        self._gp_state[focus] = hyperparameters(model)
         return model
 
-    def _features(self, width: int, proxy: bool = False) -> list[list[int]] | None:
+    def _features(self, width: int, focus: bool = False) -> list[list[int]] | None:
         """Per objective, the columns of the ``width`` GP inputs of :meth:`gp_inputs` its GP sees
         under ``per_objective`` (see :class:`mobo.config.SearchSettings`): the one-hot and live
         one-hot choices for a cost, the live one-hot choices, the path encoding and the proxy
@@ -390,7 +372,8 @@ class Search:
         hot = len(self.space.one_hot(self.space.sample(random.Random(0))))  # fixed length per space
         live = self.space.dead_choices
         cost, quality = list(range(2 * hot if live else hot)), list(range(hot if live else 0, width))
-        if self.proxy is not None and not proxy:
+        steps = self.config.search.quality_proxy_steps
+        if self.proxy is not None and steps != "all" and focus != (steps == "focus"):
             quality = quality[:-1]
         return [quality if o.direction == "maximize" else cost for o in self.config.objectives]
 

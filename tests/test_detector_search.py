@@ -35,6 +35,13 @@ def test_synflow_proxy_is_finite_and_grows_with_depth(small_yolo):
     assert proxy((1,) * 8) == shallow  # deterministic
 
 
+def test_naswot_proxy_scores_a_detector_on_resized_digits(small_yolo):
+    proxy = ProxyScore(small_yolo, ProxyOptions(kind="naswot", image_size=32))
+    shallow, deep = proxy((1,) * 8), proxy((3, 3, 3, 3, 5, 5, 5, 5))
+    assert math.isfinite(shallow) and math.isfinite(deep) and shallow != deep
+    assert proxy((1,) * 8) == shallow  # deterministic: fixed weights and batch
+
+
 def test_proxy_objectives_must_be_labelled(tmp_path):
     spec = {"space": {"name": "yolo", "network": SMALL}, "objectives": {
         "accuracy": {"source": "proxy", "direction": "maximize"},

@@ -1,7 +1,6 @@
 import csv
 import json
 import math
-import shutil
 
 import pytest
 import torch
@@ -165,8 +164,7 @@ def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp
     assert torch.equal(fits[1], compress_below_reference(raw[1], refs[1], 0.5) if below == "log" else raw[1])
     for front, fitted, o in zip(fronts, fits, observed):
         assert torch.equal(front, fitted[torch.tensor([r.feasible for r in o])])
-    # each kind of step warm-starts from its own last fit
-    assert set(search._gp_state) == {(False, False), (True, False)}
+    assert set(search._gp_state) == {False, True}  # each kind of step warm-starts from its own last fit
 
 
 @pytest.mark.parametrize("inputs,widths", [("latent_one_hot", [8 + 30]), ("one_hot_paths", [30 + 40]),
@@ -181,7 +179,7 @@ def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
     assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
-    lengthscales = [v for k, v in search._gp_state[False, False].items() if k.endswith("covar_module.raw_lengthscale")]
+    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == widths
     if inputs == "per_objective":
         assert [o.name for o in search.config.objectives] == ["accuracy", "latency"]
@@ -266,11 +264,9 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     data["output_root"] = str(tmp_path / "out")
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     assert search.run().evaluations == 9
-    lengthscales = [v for k, v in search._gp_state[False, True].items()
-                    if k.endswith("covar_module.raw_lengthscale")]
+    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == [30 + 40 + 1, 30 + 30]
-    assert search._features(30 + 30 + 40 + 1, proxy=True) == [list(range(30, 101)), list(range(60))]
-    assert search._features(30 + 30 + 40 + 1, proxy=False) == [list(range(30, 100)), list(range(60))]
+    assert search._features(30 + 30 + 40 + 1) == [list(range(30, 101)), list(range(60))]
     archs = [search.space.parse(r.arch) for r in search.history.records]
     x = search.gp_inputs(archs)
     assert x.shape == (9, 101) and torch.equal(x[:, -1:], search.proxy(archs))
@@ -280,22 +276,16 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
     rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
     rerun.run()
     assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
-    for steps, focus_sees, ordinary_sees in (("focus", [True], [False]), ("ordinary", [False], [True]),
-                                             ("alternate", [True, False], [True, False])):
+    for steps, focus_sees, ordinary_sees in (("focus", True, False), ("ordinary", False, True)):
         only = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_steps": steps}}),
                       tmp_path / steps, progress=False)
-        assert only._proxy_kinds(True) == focus_sees and only._proxy_kinds(False) == ordinary_sees
-    # alternate: a step fits the accuracy GP with and without the proxy, and they take turns at the picks
-    shutil.copytree(tmp_path / "run", tmp_path / "alternate", dirs_exist_ok=True)
-    alternate = Search(C.from_dict({**data, "search": {**data["search"], "budget": 13,
-                                                        "quality_proxy_steps": "alternate"}}),
-                       tmp_path / "alternate", progress=False)
-    seen = []
-    monkeypatch.setattr(Search, "choose", lambda self, acq, candidates, q: seen.append(acq) or candidates[:q])
-    assert len(alternate.propose(alternate.history.last_iteration + 1)) == 3
-    first, second = seen[0]
-    assert [f.model.model.models[0].covar_module.lengthscale.shape[-1] for f in (first, second)] == [71, 70]
-    assert {proxy for _, proxy in alternate._gp_state} == {True, False}
+        for focus, sees in ((True, focus_sees), (False, ordinary_sees)):
+            accuracy, latency = only._features(101, focus)
+            assert (100 in accuracy) == sees and accuracy[:70] == list(range(30, 100)) and latency == list(range(60))
+    naswot = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy": "naswot"}}),
+                    tmp_path / "naswot", progress=False)
+    assert naswot.proxy.kind == "naswot" and naswot.proxy.cache == proxy_cache_path(naswot.space, "naswot",
+                                                                                    tmp_path / "out")
     with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
         C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
                                       surrogate_inputs="latent"))
