@@ -182,6 +182,10 @@ class SearchSettings:
             to 0.48: the cell that holds most of that front has a low SynFlow
             (BENCHMARKS.md, thirteenth round). A first run on a machine scores
             about 23 ms per new candidate on one core (NB201); later runs read the cache.
+            ``naswot``: the same with NASWOT (``log |det K|`` of the activations'
+            on/off codes on 64 digits images, about 40 ms a cell): it ranks problem
+            6's decisive cell high, but lowered that problem too, and raised the
+            2-objective problems less than SynFlow (BENCHMARKS.md, fourteenth round).
         quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, the focus
             steps of ``focus_every`` only (``focus``), or the other steps only
             (``ordinary``; it lowered the 3-objective problem as much).
