@@ -35,6 +35,7 @@ from scipy.stats import spearmanr
 from bench.methods import one_hot
 from mobo import config as config_module
 from mobo.embedding import latent_bounds, latent_model
+from mobo.objectives.proxy import PROXY_KINDS
 from mobo.objectives.table import BenchmarkTable
 from mobo.proxy_inputs import ProxyInputs, proxy_cache_path
 from mobo.surrogate import fit_gp, unit_box
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--checkpoint", default=None)
-    parser.add_argument("--proxies", nargs="*", default=["synflow", "naswot"], choices=["synflow", "naswot"])
+    parser.add_argument("--proxies", nargs="*", default=list(PROXY_KINDS), choices=PROXY_KINDS)
     args = parser.parse_args()
     table = BenchmarkTable(args.table)
     space = get_space("nb201")

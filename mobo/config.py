@@ -454,7 +454,7 @@ def _check(config: Config) -> None:
     if s.num_restarts > 0 and s.surrogate_inputs != "latent":
         raise ConfigError(f"search.num_restarts: the latent optimizer needs search.surrogate_inputs: latent, "
                           f"not {s.surrogate_inputs!r}")
-    if s.quality_proxy in ("synflow", "naswot") and s.surrogate_inputs != "per_objective":
+    if s.quality_proxy not in ("none", "auto") and s.surrogate_inputs != "per_objective":
         raise ConfigError(f"search.quality_proxy: a proxy input needs search.surrogate_inputs: per_objective, "
                           f"not {s.surrogate_inputs!r}")
     if s.initial > s.budget:

@@ -42,6 +42,8 @@ def synflow(model: nn.Module, input_shape: tuple[int, int, int], in_place: bool 
 _GATES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.SiLU, nn.Hardswish)
 # NASWOT's data: this many images of the digits set (the training objective's split).
 NASWOT_BATCH = 64
+#: the proxies :func:`arch_proxy` scores
+PROXY_KINDS = ("synflow", "naswot")
 
 
 def naswot(model: nn.Module, batch: Tensor) -> float:
@@ -97,7 +99,7 @@ def arch_proxy(kind: str, space: SearchSpace, arch: Arch, seed: int, **overrides
         return synflow(model, shape, in_place=True)
     if kind == "naswot":
         return naswot(model, naswot_batch(shape))
-    raise ValueError(f"unknown proxy kind {kind!r}; known kinds: synflow, naswot")
+    raise ValueError(f"unknown proxy kind {kind!r}; known kinds: {', '.join(PROXY_KINDS)}")
 
 
 class ProxyScore:
