@@ -189,6 +189,10 @@ class SearchSettings:
         quality_proxy_steps: which BO steps' GPs see the proxy: ``all``, the focus
             steps of ``focus_every`` only (``focus``), or the other steps only
             (``ordinary``; it lowered the 3-objective problem as much).
+        quality_proxy_as: how a quality GP uses the proxy: as one more kernel
+            input (``input``), or as a prior mean linear in the proxy, with the
+            kernel on the structure alone (``mean``), so that a cell the proxy
+            underrates still rises with its evaluated neighbours.
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -238,6 +242,7 @@ class SearchSettings:
     surrogate_inputs: SurrogateInputs = "per_objective"
     quality_proxy: QualityProxy = "none"
     quality_proxy_steps: Literal["all", "focus", "ordinary"] = "all"
+    quality_proxy_as: Literal["input", "mean"] = "input"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2

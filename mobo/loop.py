@@ -355,8 +355,12 @@ class Search:
             low = x[:, -1].min()
             proxy = torch.stack([low, x[:, -1].max().clamp_min(low + 1e-6)]).unsqueeze(-1)
         unit = unit_box(x.shape[-1] - latent.shape[-1] - proxy.shape[-1], self.bounds.dtype)
+        features = self._features(x.shape[-1], focus)
+        trend = None
+        if features is not None and self.proxy is not None and self.config.search.quality_proxy_as == "mean":
+            trend = [columns[-1] == x.shape[-1] - 1 for columns in features]
         model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
-                       features=self._features(x.shape[-1], focus))
+                       features=features, trend=trend)
         self._gp_state[focus] = hyperparameters(model)
         return model
 

@@ -9,8 +9,10 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.models.transforms.input import ChainedInputTransform, FilterFeatures
+from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
+from gpytorch.means import Mean
 from gpytorch.mlls import ExactMarginalLogLikelihood
-from torch import Tensor
+from torch import Tensor, nn
 
 
 _HYPERPARAMETERS = ("mean_module.", "covar_module.", "likelihood.")
@@ -68,6 +70,20 @@ def compress_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -
     return torch.where((scale > 0) & (y < ref_point), below, y)
 
 
+class LastColumnTrend(Mean):
+    """Prior mean ``c + w * x[..., -1]``: linear in the last input column (a proxy score), whose
+    offset ``c`` and slope ``w`` are fitted with the kernel's hyperparameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_parameter("constant", nn.Parameter(torch.zeros(1)))
+        self.register_parameter("weight", nn.Parameter(torch.zeros(1)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``... x n x d`` inputs to ``... x n`` prior means."""
+        return self.constant + self.weight * x[..., -1]
+
+
 def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
     """``2 x width`` box [0, 1] per column: the input box of one-hot and path-encoding GP inputs."""
     return torch.stack([torch.zeros(width, dtype=dtype), torch.ones(width, dtype=dtype)])
@@ -80,6 +96,7 @@ def fit_gp(
     maxiter: int = 75,
     warm_start: dict[str, Tensor] | None = None,
     features: list[list[int]] | None = None,
+    trend: list[bool] | None = None,
 ) -> SingleTaskGP | ModelListGP:
     """Fits one independent GP per outcome.
 
@@ -95,6 +112,11 @@ def fit_gp(
             and usually converges in far fewer iterations.
         features: per outcome, the columns of ``x`` its GP sees (``m`` lists);
             ``None``: every outcome sees all of ``x``.
+        trend: per outcome (with ``features``), whether the last of its columns
+            enters its GP's prior mean linearly (:class:`LastColumnTrend`)
+            instead of its kernel, which then sees the other columns only: a
+            proxy score shifts the prediction, yet the kernel still correlates
+            structurally close architectures whose proxies differ.
 
     Returns:
         A batched ``SingleTaskGP`` without ``features``, else a ``ModelListGP``
@@ -108,14 +130,23 @@ def fit_gp(
     else:
         if len(features) != y.shape[-1]:
             raise ValueError(f"features: {len(features)} column lists for {y.shape[-1]} outcomes")
+        trend = [False] * len(features) if trend is None else trend
+        if len(trend) != len(features):
+            raise ValueError(f"trend: {len(trend)} flags for {len(features)} outcomes")
         models = []
-        for k, columns in enumerate(features):
+        for k, (columns, linear) in enumerate(zip(features, trend)):
             keep = torch.tensor(columns, dtype=torch.long)
             transform = ChainedInputTransform(
                 select=FilterFeatures(feature_indices=keep), normalize=Normalize(d=len(columns), bounds=bounds[:, keep])
             )
+            modules = {}
+            if linear:
+                if len(columns) < 2:
+                    raise ValueError(f"trend: outcome {k} has {len(columns)} column(s); a trend needs a kernel column too")
+                modules = {"mean_module": LastColumnTrend(), "covar_module": get_covar_module_with_dim_scaled_prior(
+                    ard_num_dims=len(columns) - 1, active_dims=list(range(len(columns) - 1)))}
             models.append(SingleTaskGP(x, y[:, k : k + 1], input_transform=transform,
-                                       outcome_transform=Standardize(m=1)))
+                                       outcome_transform=Standardize(m=1), **modules))
         model = ModelListGP(*models)
     if warm_start is not None:
         model.load_state_dict(warm_start, strict=False)
