@@ -27,7 +27,13 @@ from gvae.metrics import prior_quality, reconstruction
 from gvae.model import GraphVAE, GVAEConfig, vae_loss
 from mobo.utils.io import atomic_write_json
 from spaces import Arch, SearchSpace, get_space
+from spaces.profile import torch_threads
 from torch_geometric.data import Batch
+
+# torch orders its float sums by the thread count, and training amplifies a last-bit
+# difference (30 epochs on NB201: weights up to 1.1 apart between 1 and 2 threads), so
+# training always uses one count: one seed then gives one model on every machine.
+TRAIN_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ def split(archs: list[Arch], test_fraction: float, seed: int) -> tuple[list[Arch
 def fit(
     space: SearchSpace, train_archs: list[Arch], config: TrainConfig, progress: bool = True
 ) -> LatentModel:
-    """Trains a graph VAE on ``train_archs`` (no labels).
+    """Trains a graph VAE on ``train_archs`` (no labels), with :data:`TRAIN_THREADS` torch
+    threads whatever the caller's count (restored after).
 
     Returns:
         The trained model bound to ``space``.
@@ -98,20 +105,21 @@ def fit(
     steps = config.epochs * ((len(data) + config.batch_size - 1) // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=max(steps, 1))
     gen = torch.Generator().manual_seed(config.seed)
-    bar = tqdm(range(config.epochs), desc=f"gvae[{space.name}]", disable=not progress, file=sys.stderr)
-    for _ in bar:
-        vae.train()
-        order = torch.randperm(len(data), generator=gen).tolist()
-        total = 0.0
-        for start in range(0, len(order), config.batch_size):
-            batch = Batch.from_data_list([data[i] for i in order[start : start + config.batch_size]])
-            loss, parts = vae_loss(vae, batch, config.beta)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += loss.item() * batch.num_graphs
-        bar.set_postfix(loss=f"{total / len(data):.4f}", kl=f"{parts['kl']:.1f}")
+    with torch_threads(TRAIN_THREADS):
+        bar = tqdm(range(config.epochs), desc=f"gvae[{space.name}]", disable=not progress, file=sys.stderr)
+        for _ in bar:
+            vae.train()
+            order = torch.randperm(len(data), generator=gen).tolist()
+            total = 0.0
+            for start in range(0, len(order), config.batch_size):
+                batch = Batch.from_data_list([data[i] for i in order[start : start + config.batch_size]])
+                loss, parts = vae_loss(vae, batch, config.beta)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                total += loss.item() * batch.num_graphs
+            bar.set_postfix(loss=f"{total / len(data):.4f}", kl=f"{parts['kl']:.1f}")
     info = {"train": asdict(config), "n_train": len(train_archs)}
     return LatentModel(space, vae, info)
 
@@ -142,7 +150,7 @@ def train_and_evaluate(
         beta=config.beta,
         n_train=len(train_archs),
         n_test=len(test_archs),
-        torch_threads=torch.get_num_threads(),
+        torch_threads=TRAIN_THREADS,
     )
     model.info["metrics"] = metrics
     return model, metrics

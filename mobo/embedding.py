@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from gvae.latent import LatentModel
-from gvae.train import TrainConfig, train_and_evaluate
+from gvae.train import TRAIN_THREADS, TrainConfig, train_and_evaluate
 from mobo.config import GVAESettings
 from mobo.utils.io import atomic_write_json
 from spaces import SearchSpace
@@ -24,7 +24,9 @@ log = logging.getLogger("latentnas")
 def cache_dir(space: SearchSpace, settings: GVAESettings, output_root: Path) -> Path:
     """Where the model trained with ``settings`` on ``space`` is cached."""
     train = {f.name: getattr(settings, f.name) for f in dataclasses.fields(TrainConfig)}
-    digest = hashlib.sha256(json.dumps({"space": space.name, **train}, sort_keys=True).encode()).hexdigest()
+    # the thread count is in the key so that models trained before it was pinned are not reused
+    key = {"space": space.name, "train_threads": TRAIN_THREADS, **train}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return Path(output_root) / ".cache" / "gvae" / f"{space.name}-{digest[:12]}"
 
 

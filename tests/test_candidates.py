@@ -8,7 +8,14 @@ import torch
 from botorch.acquisition import AcquisitionFunction
 
 from mobo.candidates import SCALES, candidate_pool, perturb, select
-from mobo.surrogate import clip_below_reference, compress_below_reference, fit_gp, hyperparameters, unit_box
+from mobo.surrogate import (
+    LastColumnTrend,
+    clip_below_reference,
+    compress_below_reference,
+    fit_gp,
+    hyperparameters,
+    unit_box,
+)
 from spaces import get_space
 
 
@@ -59,6 +66,28 @@ def test_fit_gp_per_outcome_features():
     assert warm.models[1].covar_module.lengthscale.shape == (1, 3)
     with pytest.raises(ValueError, match="features: 1 column lists for 2 outcomes"):
         fit_gp(x, y, unit_box(5), features=[[0]])
+
+
+def test_fit_gp_trend_on_the_last_column():
+    """With ``trend``, an outcome's last column enters its prior mean linearly and its kernel sees
+    the other columns only: far from the data the prediction follows the fitted line."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(40, 4, generator=g, dtype=torch.float64)
+    y = torch.stack([3.0 * x[:, 3] + 0.1 * torch.sin(6.0 * x[:, 0]), x[:, 1]], dim=-1)
+    model = fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True, False])
+    quality, other = model.models
+    assert isinstance(quality.mean_module, LastColumnTrend) and not isinstance(other.mean_module, LastColumnTrend)
+    assert quality.covar_module.lengthscale.shape == (1, 2) and quality.covar_module.active_dims.tolist() == [0, 1]
+    # standardized outcome: slope 3 / std(y) per unit of the proxy column
+    assert quality.mean_module.weight.item() == pytest.approx(3.0 / float(y[:, 0].std()), rel=0.1)
+    state = hyperparameters(model)
+    assert {"models.0.mean_module.constant", "models.0.mean_module.weight"} <= set(state)
+    warm = fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True, False], warm_start=state, maxiter=1)
+    assert warm.models[0].mean_module.weight.item() == pytest.approx(quality.mean_module.weight.item(), rel=0.05)
+    with pytest.raises(ValueError, match="trend: 1 flags for 2 outcomes"):
+        fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True])
+    with pytest.raises(ValueError, match="trend: outcome 1 has 1 column"):
+        fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [2]], trend=[False, True])
 
 
 def test_perturb_shapes_and_bounds():

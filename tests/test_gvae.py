@@ -27,6 +27,25 @@ def test_one_short_epoch_and_shapes():
     assert len(model.decode_raw(z)) == len(test)
 
 
+def test_training_gives_one_model_whatever_the_thread_count():
+    """Training pins torch's thread count (restoring the caller's), so the same seed gives
+    bit-identical weights with 1 or 2 caller threads; unpinned, these two differ (last bits)."""
+    space = get_space("nb201")
+    archs = list(space.enumerate())[::8]
+    config = TrainConfig(epochs=1, batch_size=256)
+    previous = torch.get_num_threads()
+    states = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            states.append(fit(space, archs, config, progress=False).vae.state_dict())
+            assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(previous)
+    assert states[0].keys() == states[1].keys()
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
 def test_loss_is_finite_and_decreases():
     space = get_space("nb201")
     archs = list(space.enumerate())[::40]

@@ -282,6 +282,12 @@ def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp
         for focus, sees in ((True, focus_sees), (False, ordinary_sees)):
             accuracy, latency = only._features(101, focus)
             assert (100 in accuracy) == sees and accuracy[:70] == list(range(30, 100)) and latency == list(range(60))
+    as_mean = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_as": "mean"}}),
+                     tmp_path / "as_mean", progress=False)
+    assert as_mean.run().evaluations == 9
+    state = as_mean._gp_state[False]
+    assert "models.0.mean_module.weight" in state and "models.1.mean_module.weight" not in state
+    assert state["models.0.covar_module.raw_lengthscale"].shape[-1] == 30 + 40
     naswot = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy": "naswot"}}),
                     tmp_path / "naswot", progress=False)
     assert naswot.proxy.kind == "naswot" and naswot.proxy.cache == proxy_cache_path(naswot.space, "naswot",
