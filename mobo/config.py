@@ -228,6 +228,13 @@ class SearchSettings:
             0 restarts (the default) skips it: on NB201 it lowered the ROI
             hypervolume (BENCHMARKS.md).
         mc_samples: quasi-MC samples of the acquisition function.
+        threads: torch threads of the search's own work (GP fits, acquisition,
+            graph-VAE passes, training objectives); an objective with its own
+            ``threads`` (latency timing) keeps its own. torch orders its float
+            sums by the thread count and a BO run amplifies a last-bit
+            difference into other picks, so ``1`` (the default) makes a seed
+            give the same run on every machine; ``null`` uses torch's default
+            (faster on many cores, reproducible on that machine only).
         reward: settings of reward mode.
     """
 
@@ -251,6 +258,7 @@ class SearchSettings:
     num_restarts: int = 0
     raw_samples: int = 128
     mc_samples: int = 32
+    threads: int | None = 1
     reward: RewardConfig = field(default_factory=RewardConfig)
 
     def __post_init__(self) -> None:
@@ -446,6 +454,8 @@ def _check(config: Config) -> None:
     for key in ("budget", "initial", "batch_size", "raw_samples", "mc_samples"):
         if getattr(s, key) < 1:
             raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
+    if s.threads is not None and s.threads < 1:
+        raise ConfigError(f"search.threads: must be at least 1 (or null), got {s.threads}")
     for key in ("local_candidates", "random_candidates", "num_restarts", "focus_every"):
         if getattr(s, key) < 0:
             raise ConfigError(f"search.{key}: must be at least 0, got {getattr(s, key)}")

@@ -41,6 +41,7 @@ from mobo.reward import reward
 from mobo.surrogate import clip_below_reference, compress_below_reference, fit_gp, hyperparameters, unit_box
 from mobo.utils.io import atomic_write_csv, atomic_write_json, atomic_write_text
 from spaces import Arch, SearchSpace, get_space
+from spaces.profile import torch_threads
 
 log = logging.getLogger("latentnas")
 
@@ -382,7 +383,12 @@ class Search:
         return [quality if o.direction == "maximize" else cost for o in self.config.objectives]
 
     def run(self) -> SearchResult:
-        """Runs (or resumes) the search to ``search.budget`` evaluations."""
+        """Runs (or resumes) the search to ``search.budget`` evaluations, with ``search.threads``
+        torch threads (the caller's count restored after)."""
+        with torch_threads(self.config.search.threads):
+            return self._run()
+
+    def _run(self) -> SearchResult:
         s = self.config.search
         done = len(self.history)
         if done:

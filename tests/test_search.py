@@ -118,6 +118,28 @@ def test_failed_evaluations_are_recorded_and_search_goes_on(nb201_csv, nb201_che
     assert rows[1]["feasible"] == "0" and sum(r["failed"] == "1" for r in rows) == 2
 
 
+def test_search_runs_with_its_own_thread_count(nb201_csv, nb201_checkpoint, tmp_path):
+    """``search.threads`` (1 by default) is torch's thread count during the run, whatever the
+    caller's (restored after), so a seed gives one run on every machine; ``null`` keeps the caller's."""
+    previous = torch.get_num_threads()
+    histories = []
+    try:
+        for caller, threads, expected in ((2, 1, 1), (1, 1, 1), (2, None, 2)):
+            torch.set_num_threads(caller)
+            config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, threads=threads))
+            search = Search(config, tmp_path / f"run{caller}-{threads}", progress=False)
+            lookup, seen = search.evaluators["accuracy"], set()
+            search.evaluators["accuracy"] = lambda arch: seen.add(torch.get_num_threads()) or lookup(arch)
+            search.run()
+            assert seen == {expected} and torch.get_num_threads() == caller
+            histories.append([r.arch for r in search.history.records])
+    finally:
+        torch.set_num_threads(previous)
+    assert histories[0] == histories[1] and len(histories[0]) == 9
+    with pytest.raises(C.ConfigError, match="search.threads: must be at least 1"):
+        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, threads=0))
+
+
 @pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
                                       {"acquisition": "qlognehvi"},
                                       {"below_reference": "log"},
