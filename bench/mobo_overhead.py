@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.mobo_overhead --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
-        [--seeds 0 1 2 3 4] [--checkpoint model.pt]
+        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--threads N|null]
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
 scored from the table (accuracy, latency), then times proposals of ``q`` candidates
@@ -13,7 +13,8 @@ of a run (cold GP fit) and, as in every later iteration, proposals whose fit is
 warm-started from the previous fit of the same kind of step. With ``search.focus_every: k``
 the script proposes ``2k`` iterations (at least 4) and averages the last ``k`` (at least 2):
 the first focus step, iteration ``k``, is cold too, and the last ``k`` hold ordinary and
-focus steps in the proportion of a run. Prints each and the medians (s).
+focus steps in the proportion of a run. The proposals run with ``search.threads`` torch threads
+(1 by default, as in a run; ``--threads null``: torch's default). Prints each and the medians (s).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import torch
 
 from mobo import config as config_module
 from mobo.loop import Search
+from spaces.profile import torch_threads
 
 
 def main() -> None:
@@ -39,6 +41,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--checkpoint", default=None, help="graph VAE checkpoint (default: train/cache one)")
     parser.add_argument("--acquisition", default=None, help="search.acquisition (default: the search's default)")
+    parser.add_argument("--threads", default=None, help="search.threads (default: the search's default; null: torch's)")
     args = parser.parse_args()
     overrides = [
         f"table.path={args.table}",
@@ -49,6 +52,8 @@ def main() -> None:
         overrides.append(f"search.acquisition={args.acquisition}")
     if args.checkpoint:
         overrides.append(f"gvae.checkpoint={args.checkpoint}")
+    if args.threads:
+        overrides.append(f"search.threads={args.threads}")
     times: list[float] = []
     cold: list[float] = []
     for seed in args.seeds:
@@ -60,14 +65,16 @@ def main() -> None:
                 arch = search.space.sample(rng)
                 if search.space.format(arch) not in search.history.archs:
                     search.history.records.append(search.evaluate(arch, 0))
-            search.bounds  # the latent box is computed once per run, not per iteration
             elapsed = []
             warm = max(search.config.search.focus_every, 2)
-            for iteration in range(1, 2 * warm + 1):
-                start = time.perf_counter()
-                batch = search.propose(iteration)
-                elapsed.append(time.perf_counter() - start)
-                assert len(batch) == args.q
+            with torch_threads(config.search.threads):
+                threads = torch.get_num_threads()
+                search.bounds  # the latent box is computed once per run, not per iteration
+                for iteration in range(1, 2 * warm + 1):
+                    start = time.perf_counter()
+                    batch = search.propose(iteration)
+                    elapsed.append(time.perf_counter() - start)
+                    assert len(batch) == args.q
             cold.append(search.timing[0][2] + search.timing[0][3] + search.timing[0][4])
             times.append(statistics.mean(elapsed[warm:]))
         _, _, fit_s, opt_s, cand_s, repeats, n_cand = search.timing[-1]
@@ -75,7 +82,7 @@ def main() -> None:
               f"candidates and ranking {cand_s:.2f} for {n_cand} candidates, {repeats} optimizer points decoded to "
               f"a seen cell)", flush=True)
     print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, latent dim "
-          f"{search.latent.latent_dim}, {torch.get_num_threads()} threads: median {statistics.median(times):.2f} s "
+          f"{search.latent.latent_dim}, {threads} threads: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "
           f"median {statistics.median(cold):.2f} s")
 

@@ -192,7 +192,12 @@ class SearchSettings:
         quality_proxy_as: how a quality GP uses the proxy: as one more kernel
             input (``input``), or as a prior mean linear in the proxy, with the
             kernel on the structure alone (``mean``), so that a cell the proxy
-            underrates still rises with its evaluated neighbours.
+            underrates still rises with its evaluated neighbours. On the NB201
+            device benchmark NASWOT as the mean came closest to a gain without a
+            loss (60 pairs: +0.033 on the 2-objective problems, -0.039 on the
+            3-objective one, neither beyond the seed noise); SynFlow as the mean
+            lost the 3-objective problem's front in 6 of 6 screened seeds
+            (BENCHMARKS.md, fifteenth round).
         outcome_floor: for the GP fit only (per objective, pareto mode), the
             scale ``s = outcome_floor * (best - reference)`` of the values below
             the reference; ``null`` fits the raw values.
@@ -229,8 +234,8 @@ class SearchSettings:
             hypervolume (BENCHMARKS.md).
         mc_samples: quasi-MC samples of the acquisition function.
         threads: torch threads of the search's own work (GP fits, acquisition,
-            graph-VAE passes, training objectives); an objective with its own
-            ``threads`` (latency timing) keeps its own. torch orders its float
+            graph-VAE passes, training objectives); an objective that sets its
+            own ``threads`` (latency timing; training when set) keeps it. torch orders its float
             sums by the thread count and a BO run amplifies a last-bit
             difference into other picks, so ``1`` (the default) makes a seed
             give the same run on every machine; ``null`` uses torch's default

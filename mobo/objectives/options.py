@@ -54,7 +54,7 @@ class TrainOptions:
         lr: peak learning rate (SGD, momentum 0.9, cosine schedule).
         weight_decay: L2 penalty.
         test_fraction: held-out share (fixed, stratified split).
-        threads: torch intra-op threads while training (default: torch's).
+        threads: torch intra-op threads while training (default: the search's, ``search.threads``).
     """
 
     dataset: str = "digits"
