@@ -124,6 +124,8 @@ def fit_gp(
         and standardize the outcomes inside.
     """
     if features is None:
+        if trend is not None and any(trend):
+            raise ValueError("trend: needs features (the columns each outcome's GP sees)")
         model = SingleTaskGP(
             x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
         )

@@ -86,6 +86,8 @@ def test_fit_gp_trend_on_the_last_column():
     assert warm.models[0].mean_module.weight.item() == pytest.approx(quality.mean_module.weight.item(), rel=0.05)
     with pytest.raises(ValueError, match="trend: 1 flags for 2 outcomes"):
         fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True])
+    with pytest.raises(ValueError, match="trend: needs features"):
+        fit_gp(x, y, unit_box(4), trend=[True, False])
     with pytest.raises(ValueError, match="trend: outcome 1 has 1 column"):
         fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [2]], trend=[False, True])
 
