@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.mobo_overhead --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
-        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--threads N|null]
+        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--threads N|null] [--rescore-candidates N|null]
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
 scored from the table (accuracy, latency), then times proposals of ``q`` candidates
@@ -14,7 +14,9 @@ warm-started from the previous fit of the same kind of step. With ``search.focus
 the script proposes ``2k`` iterations (at least 4) and averages the last ``k`` (at least 2):
 the first focus step, iteration ``k``, is cold too, and the last ``k`` hold ordinary and
 focus steps in the proportion of a run. The proposals run with ``search.threads`` torch threads
-(1 by default, as in a run; ``--threads null``: torch's default). Prints each and the medians (s).
+(1 by default, as in a run; ``--threads null``: torch's default), and the later picks of a batch
+rescore ``search.rescore_candidates`` candidates (256 by default; ``null``: all). Prints each and
+the medians (s).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="graph VAE checkpoint (default: train/cache one)")
     parser.add_argument("--acquisition", default=None, help="search.acquisition (default: the search's default)")
     parser.add_argument("--threads", default=None, help="search.threads (default: the search's default; null: torch's)")
+    parser.add_argument("--rescore-candidates", default=None,
+                        help="search.rescore_candidates (default: the search's default; null: all)")
     args = parser.parse_args()
     overrides = [
         f"table.path={args.table}",
@@ -54,6 +58,8 @@ def main() -> None:
         overrides.append(f"gvae.checkpoint={args.checkpoint}")
     if args.threads:
         overrides.append(f"search.threads={args.threads}")
+    if args.rescore_candidates:
+        overrides.append(f"search.rescore_candidates={args.rescore_candidates}")
     times: list[float] = []
     cold: list[float] = []
     for seed in args.seeds:
@@ -82,7 +88,8 @@ def main() -> None:
               f"candidates and ranking {cand_s:.2f} for {n_cand} candidates, {repeats} optimizer points decoded to "
               f"a seen cell)", flush=True)
     print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, latent dim "
-          f"{search.latent.latent_dim}, {threads} threads: median {statistics.median(times):.2f} s "
+          f"{search.latent.latent_dim}, {threads} threads, {search.config.search.rescore_candidates or 'all'} "
+          f"candidates rescored: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "
           f"median {statistics.median(cold):.2f} s")
 

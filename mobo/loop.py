@@ -307,7 +307,8 @@ class Search:
                q: int) -> list[Arch]:
         """The ``q`` picks among ``candidates``: greedy by ``acq`` at their GP inputs, earlier picks
         pending (the one step a benchmark subclass watches, see ``bench.candidate_ranks``)."""
-        return [candidates[i] for i in select(acq, self.gp_inputs(candidates), q)]
+        picks = select(acq, self.gp_inputs(candidates), q, self.config.search.rescore_candidates)
+        return [candidates[i] for i in picks]
 
     def _log_timing(self, iteration: int, observations: int, t0: float, t1: float, t2: float, repeats: int,
                     candidates: int) -> None:
