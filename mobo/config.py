@@ -236,12 +236,13 @@ class SearchSettings:
         rescore_candidates: each pick of a batch after the first is chosen, with
             the earlier picks pending, among this many candidates: those whose
             acquisition value alone is highest (``null``: all of them; not used by
-            ``qlogparego``, whose picks have different weights). A point adds at most
-            its own expected improvement to a set, and the joint posteriors over a
-            candidate and the pending picks cost most of a BO step: on NB201 at 100
-            observations the greedy pick came from the top 32 of about 1,400 in
-            every one of 54 picks measured, and 256 cut the step from 5.5 s to
-            about 3.5 s on one thread (BENCHMARKS.md, sixteenth round).
+            ``qlogparego``, whose picks have different weights). In expectation a
+            point adds to a set at most what it adds alone, and the joint posteriors
+            over a candidate and the earlier picks cost most of a BO step: on NB201
+            (problem 1, 3 runs, 60 steps) 256 gave the picks of rescoring all
+            1,100-1,700 candidates in every step, and cut a step at 100
+            observations from 3.0 s to 1.3-1.4 s on one thread (BENCHMARKS.md,
+            sixteenth round).
         threads: torch threads of the run (GP fits, acquisition, graph-VAE
             passes, training objectives); an objective that sets its own
             ``threads`` (latency timing; training when set) keeps it. torch

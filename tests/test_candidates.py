@@ -141,26 +141,100 @@ def test_candidate_pool_leaves_out_constant_networks():
 
 
 class _Sum(AcquisitionFunction):
-    """Value = sum of the candidate's coordinates; a pending point makes every value smaller."""
+    """Value = the coordinate of a batch's last point, less one per point before it; records every batch."""
 
     def __init__(self) -> None:
         torch.nn.Module.__init__(self)
         self.X_pending = None
+        self.batches: list[torch.Tensor] = []
 
     def set_X_pending(self, X_pending=None) -> None:
         self.X_pending = X_pending
 
     def forward(self, X):
-        penalty = 0.0 if self.X_pending is None else float(self.X_pending.shape[0])
-        return X.sum(dim=(-1, -2)) - penalty
+        self.batches.append(X)
+        return X[..., -1, :].sum(dim=-1) - (X.shape[-2] - 1)
 
 
-def test_select_greedy_picks_in_order_and_clears_pending():
+def test_select_greedy_picks_in_order_with_the_earlier_picks_first_in_each_batch():
     codes = torch.tensor([[0.0], [3.0], [1.0], [2.0]])
     acq = _Sum()
     assert select(acq, codes, 3) == [1, 3, 2]
-    assert acq.X_pending is None
-    assert select(acq, codes, 10) == [1, 3, 2, 0]  # never more picks than candidates
+    assert acq.X_pending is None  # set_X_pending would append the picks after each candidate
+    assert [tuple(b.shape) for b in acq.batches] == [(4, 1, 1), (4, 2, 1), (4, 3, 1)]
+    # each candidate's batch starts with the earlier picks, in pick order
+    assert acq.batches[2][:, :2, 0].tolist() == [[3.0, 2.0]] * 4
+    assert acq.batches[2][:, 2, 0].tolist() == codes[:, 0].tolist()
+    assert select(_Sum(), codes, 10) == [1, 3, 2, 0]  # never more picks than candidates
+
+
+class _Flip(_Sum):
+    """Value = the coordinate alone, its negative beside earlier picks."""
+
+    def forward(self, X):
+        self.batches.append(X)
+        v = X[..., -1, :].sum(dim=-1)
+        return v if X.shape[-2] == 1 else -v
+
+
+def test_select_rescores_only_the_best_alone():
+    codes = torch.tensor([[0.0], [3.0], [1.0], [2.0], [0.5]])
+    assert select(_Flip(), codes, 3) == [1, 0, 4]  # all rescored: beside pending, the smallest wins
+    acq = _Flip()
+    assert select(acq, codes, 3, rescore=2) == [1, 2, 4]  # only the 2 best alone of those left
+    assert [b.shape[0] for b in acq.batches] == [5, 2, 2]
+    assert select(_Flip(), codes, 3, rescore=4) == [1, 0, 4]  # as many as are left: all
+    assert select([_Flip(), _Flip()], codes, 3, rescore=1) == [1, 0, 4]  # one function per pick: all
+
+
+def _two_objective_gp() -> tuple[torch.Tensor, torch.Tensor, object]:
+    torch.manual_seed(0)
+    x = torch.rand(40, 3, dtype=torch.float64)
+    noise = 0.05 * torch.randn(40, 2, dtype=torch.float64)
+    y = torch.stack([torch.sin(3 * x[:, 0]) + x[:, 1], -x[:, 0] ** 2 - x[:, 2]], dim=-1) + noise
+    return x, y, fit_gp(x, y, unit_box(3))
+
+
+def test_earlier_picks_first_draw_them_alike_for_every_candidate():
+    from mobo.acquisition import qlogehvi_measured
+    from mobo.candidates import acquisition_values, draws_pending_with_baseline
+
+    x, y, model = _two_objective_gp()
+    acq = qlogehvi_measured(model, y, y.median(dim=0).values, [], 32)
+    assert not draws_pending_with_baseline(acq)
+    codes = torch.rand(400, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    pick = codes[acquisition_values(acq, codes).argmax()].unsqueeze(0)
+    first = acquisition_values(acq, codes, pending=pick)
+    acq.set_X_pending(pick)
+    after = acquisition_values(acq, codes)
+    acq.set_X_pending(None)
+    # the half that adds least beside the pick adds (next to) nothing: with the pick drawn first
+    # they tie at its own value; appended after them, each candidate re-draws the pick
+    low_first, low_after = first.sort().values[:200], after.sort().values[:200]
+    assert float(low_first.max() - low_first.min()) < 1e-9
+    assert float(low_after.max() - low_after.min()) > 1e-3
+    assert (first >= low_first.min() - 1e-9).all()  # no candidate lowers the pick's draws
+
+
+def test_select_leaves_qlognehvi_pending_points_to_its_baseline():
+    from mobo.acquisition import qlognehvi
+    from mobo.candidates import draws_pending_with_baseline
+
+    x, y, model = _two_objective_gp()
+    acq = qlognehvi(model, x, y.median(dim=0).values, [], 16)
+    assert draws_pending_with_baseline(acq)
+    codes = torch.rand(50, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    seen: list[int] = []
+    forward = acq.forward
+
+    def watched(X):
+        seen.append(X.shape[-2])
+        return forward(X)
+
+    acq.forward = watched
+    picks = select(acq, codes, 3)
+    assert len(set(picks)) == 3 and acq.X_pending is None
+    assert set(seen) == {1}  # one point per batch: the picks went to set_X_pending
 
 
 def test_default_search_settings_use_no_latent_optimizer():

@@ -82,6 +82,7 @@ def test_a_proxy_input_needs_per_objective_inputs(tmp_path):
         ("search.initial=40", "search.initial: 40 initial evaluations exceed search.budget=30"),
         ("table.path=null", "table.path: objective 'accuracy' reads the table"),
         ("gvae.latent_dim=0", "gvae.latent_dim: must be at least 1"),
+        ("search.rescore_candidates=0", "search.rescore_candidates: must be at least 1 (or null), got 0"),
         ("seed=1.5", "seed: expected an integer"),
         ("search.local_candidates=-1", "search.local_candidates: must be at least 0, got -1"),
         ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
