@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from botorch.acquisition import AcquisitionFunction
+from botorch.acquisition.multi_objective import logei as botorch_logei
 from botorch.acquisition.objective import PosteriorTransform
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import (
@@ -83,6 +84,20 @@ class MeasuredOutcomes(Model):
                                     posterior_transform=posterior_transform, **kwargs)
 
 
+def use_uncompiled_log_ehvi() -> None:
+    """Keeps BoTorch's qLogEHVI on its PyTorch path, never its JIT-compiled C++ kernel.
+
+    BoTorch 0.18 compiles a fused kernel on the first qLogEHVI of a process (``-march=native``,
+    under a lock file in ``~/.cache/torch_extensions``). A process killed while it holds the
+    lock leaves the file behind, and every later search then waits on it forever without a
+    word; the kernel also needs a C++ compiler, and its first build takes about 25 s. The
+    PyTorch path gave the same evaluations on NB201 (BENCHMARKS.md, sixteenth round).
+    """
+    if hasattr(botorch_logei, "_load_attempted"):  # BoTorch versions without the kernel lack it
+        botorch_logei._load_attempted = True
+        botorch_logei._C = None
+
+
 def qlogehvi_measured(
     model: Model, y_front: Tensor, ref_point: Tensor, constraints: list[Constraint], mc_samples: int
 ) -> AcquisitionFunction:
@@ -104,6 +119,7 @@ def qlogehvi_measured(
         The acquisition; its value at ``b x q x d`` inputs is ``b`` log expected improvements.
     """
     partitioning = FastNondominatedPartitioning(ref_point=ref_point, Y=y_front)
+    use_uncompiled_log_ehvi()
     return qLogExpectedHypervolumeImprovement(
         model=MeasuredOutcomes(model),
         ref_point=ref_point,

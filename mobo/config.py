@@ -240,9 +240,10 @@ class SearchSettings:
             point adds to a set at most what it adds alone, and the joint posteriors
             over a candidate and the earlier picks cost most of a BO step: on NB201
             (problem 1, 3 runs, 60 steps) 256 gave the picks of rescoring all
-            1,100-1,700 candidates in every step, and cut a step at 100
-            observations from 3.0 s to 1.3-1.4 s on one thread (BENCHMARKS.md,
-            sixteenth round).
+            920-1,700 candidates in every step, and cut a step at 100
+            observations from 3.0 s to 1.3 s on one thread (with BoTorch's
+            compiled qLogEHVI kernel, which the search no longer uses: 1.7 s
+            without; BENCHMARKS.md, sixteenth round).
         threads: torch threads of the run (GP fits, acquisition, graph-VAE
             passes, training objectives); an objective that sets its own
             ``threads`` (latency timing; training when set) keeps it. torch

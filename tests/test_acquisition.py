@@ -57,3 +57,23 @@ def test_qlogehvi_measured_without_a_feasible_front(two_outcome_gp):
     loose = qlogehvi_measured(model, y[:0], ref, [], mc_samples=256)(x.unsqueeze(1))
     tight = qlogehvi_measured(model, y[:0], ref, [lambda t: -0.5 - t[..., 1]], mc_samples=256)(x.unsqueeze(1))
     assert bool(torch.isfinite(loose).all()) and bool((tight < loose).all())
+
+
+def test_qlogehvi_measured_never_compiles_botorchs_kernel(two_outcome_gp, monkeypatch):
+    """BoTorch would JIT-compile a fused C++ kernel under a lock file that a killed process leaves
+    behind (every later search then hangs); the search keeps to the PyTorch path."""
+    import torch.utils.cpp_extension as cpp_extension
+    from botorch.acquisition.multi_objective import logei
+
+    builds: list[str] = []
+
+    def record(name, *args, **kwargs):  # BoTorch catches a failed build, so record instead
+        builds.append(name)
+        raise RuntimeError("no build in tests")
+
+    monkeypatch.setattr(cpp_extension, "load", record)
+    monkeypatch.setattr(logei, "_load_attempted", False)  # as in a new process
+    model, y = two_outcome_gp
+    acq = qlogehvi_measured(model, y, torch.tensor([1.0, -0.8], dtype=torch.float64), [], mc_samples=16)
+    assert builds == [] and logei._C is None
+    assert torch.isfinite(acq(torch.rand(4, 1, 3, dtype=torch.float64))).all()
