@@ -29,7 +29,7 @@ import torch
 from bench.scoring import Problem
 from mobo import config as config_module
 from mobo.acquisition import outcome_constraints, qlognehvi
-from mobo.candidates import acquisition_values, optimize, unseen_sample
+from mobo.candidates import optimize, select, unseen_sample
 from mobo.config import Config
 from mobo.loop import Search
 from mobo.objectives.table import BenchmarkTable
@@ -108,16 +108,8 @@ class PoolSearch(Search):
         acq = qlognehvi(self._fit(x, y), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
                         s.mc_samples)
         taken = self.history.archs
-        chosen, chosen_z = [], []
-        for _ in range(q):
-            idx = [i for i, text in enumerate(self._pool_texts) if text not in taken]
-            acq.set_X_pending(torch.stack(chosen_z) if chosen_z else None)
-            values = acquisition_values(acq, self._pool_z[idx], chunk=4096)
-            best = idx[int(values.argmax())]
-            chosen.append(self._pool[best])
-            chosen_z.append(self._pool_z[best])
-            taken.add(self._pool_texts[best])
-        return chosen
+        idx = [i for i, text in enumerate(self._pool_texts) if text not in taken]
+        return [self._pool[idx[i]] for i in select(acq, self._pool_z[idx], q)]
 
 
 def pool_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
