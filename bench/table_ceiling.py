@@ -3,6 +3,7 @@
 Usage::
 
     python -m bench.table_ceiling --table ../shared/benchmarks/nb201.csv [--draws 10]
+        [--model-errors 0.25 0.5 1 2] [--error-draws 10]
 
 For every problem of the NB201 device benchmark, prints the number of rows in the
 region of interest (ROI), the Pareto-optimal rows in it with the size of their
@@ -16,7 +17,12 @@ string's own training noise, and evaluates the strings in the order of their
 non-dominated layers on (class-mean accuracy, costs), among those whose class
 mean lies at most two within-class standard deviations below the ROI's accuracy
 bound and whose costs lie inside the ROI. It bounds what a perfect surrogate of
-the function could do. Then, per
+the function could do; so does the *EHVI oracle*, the search's kind of acquisition
+(expected hypervolume improvement, one string at a time) driven by that perfect
+model (:func:`expected_improvement_oracle`). Then the EHVI oracle again with an
+error of each ``--model-errors`` standard deviation on every class mean (a model
+as good as that, fixed or learning a class from one evaluation of it): how good
+the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. Then, per
 cost column, how much of it a linear model on op counts explains when the ops
 of all six edges count and when only the ops on a path from input to output do.
 """
@@ -28,9 +34,12 @@ import math
 import random
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import torch
+
+from botorch.utils.multi_objective.box_decompositions import FastNondominatedPartitioning
 
 from bench.scoring import Problem, Scorer, evaluations_to
 from mobo.objectives.table import BenchmarkTable
@@ -83,7 +92,33 @@ def layer_order(y: torch.Tensor) -> list[int]:
     return order
 
 
-def class_mean_oracle(scorer: Scorer, texts: list[str], classes: dict[str, list[str]], target: float = 0.95,
+def class_indices(keys: Sequence[str]) -> torch.Tensor:
+    """``n``: an integer per distinct key (canonical keys: one per class of cells computing one function)."""
+    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    return torch.tensor([index[key] for key in keys])
+
+
+def class_statistics(values: torch.Tensor, class_of: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Class means of ``values`` and the training noise of one string.
+
+    Args:
+        values: ``n`` accuracies (%).
+        class_of: ``n`` class indices (:func:`class_indices`).
+
+    Returns:
+        ``n``: each row's class mean; and the median within-class standard deviation over
+        the classes of five or more rows (accuracy points; 0 without such a class).
+    """
+    ones = torch.ones_like(values)
+    counts = torch.zeros(int(class_of.max()) + 1, dtype=values.dtype).index_add_(0, class_of, ones)
+    means = torch.zeros_like(counts).index_add_(0, class_of, values) / counts
+    squares = torch.zeros_like(counts).index_add_(0, class_of, (values - means[class_of]).square())
+    large = counts >= 5
+    spreads = (squares[large] / (counts[large] - 1)).sqrt()
+    return means[class_of], statistics.median(spreads.tolist()) if len(spreads) else 0.0
+
+
+def class_mean_oracle(scorer: Scorer, texts: list[str], class_of: torch.Tensor, target: float = 0.95,
                       budget: int = 100) -> tuple[float, int | None]:
     """The class-mean oracle of the module docstring.
 
@@ -91,15 +126,8 @@ def class_mean_oracle(scorer: Scorer, texts: list[str], classes: dict[str, list[
         Its ROI ratio after ``budget`` evaluations, and the evaluations it needs to
         reach ``target`` (``None`` if it never does).
     """
-    acc = scorer.y[:, 0]
-    mean = torch.empty_like(acc)
-    spreads = []
-    for members in classes.values():
-        rows = torch.tensor(scorer.rows(members))
-        mean[rows] = acc[rows].mean()
-        if len(rows) >= 5:
-            spreads.append(float(acc[rows].std()))
-    margin = 2.0 * statistics.median(spreads)
+    mean, spread = class_statistics(scorer.y[:, 0], class_of)
+    margin = 2.0 * spread
     ref = scorer.roi_ref
     eligible = torch.nonzero((mean >= ref[0] - margin) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
     y = scorer.y[eligible].clone()
@@ -107,6 +135,81 @@ def class_mean_oracle(scorer: Scorer, texts: list[str], classes: dict[str, list[
     trace = scorer.trace([texts[int(eligible[i])] for i in layer_order(y)])
     needed = evaluations_to(trace, target)
     return trace[min(budget, len(trace)) - 1], None if math.isnan(needed) else int(needed)
+
+
+def hypervolume_gains(cells: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    """Hypervolume each point adds to a front, given the front's non-dominated cells.
+
+    Args:
+        cells: ``2 x c x m`` lower and upper bounds of the boxes that tile the region
+            the front does not dominate (upper bounds may be infinite).
+        points: ``... x m`` points (maximized).
+
+    Returns:
+        ``...`` hypervolume improvements.
+    """
+    extent = (torch.minimum(points.unsqueeze(-2), cells[1]) - cells[0]).clamp_min(0.0)
+    return extent.prod(dim=-1).sum(dim=-1)
+
+
+def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: int = 100,
+                                nodes: int = 16, model_error: float = 0.0, seed: int = 0,
+                                learns: bool = False) -> list[float]:
+    """A perfect surrogate of the function driving expected-hypervolume-improvement BO.
+
+    It knows every string's exact costs and models its accuracy as ``N(class mean,
+    s^2)``, ``s`` the median within-class standard deviation of the classes of five or
+    more strings; each step it evaluates the string with the largest expected
+    improvement of the ROI hypervolume over the true values evaluated so far (one
+    step ahead, ``q = 1``: what the search's acquisition would do with this model).
+
+    Args:
+        scorer: the problem.
+        class_of: ``n`` class index of each table row (:func:`class_indices`).
+        budget: evaluations.
+        nodes: Gauss-Hermite nodes of the expectation over the accuracy.
+        model_error: standard deviation (accuracy points) of an error added to each
+            class mean, drawn once per class: an imperfect model of the function,
+            whose predictive deviation grows to match.
+        seed: seed of those errors.
+        learns: whether evaluating one string of a class removes that class's error
+            (a model that learns a class's mean exactly from one noisy evaluation:
+            more than a real one can).
+
+    Returns:
+        The ROI ratio after each evaluation (``budget`` values).
+    """
+    true_mean, noise = class_statistics(scorer.y[:, 0], class_of)
+    mean = true_mean.clone()
+    if model_error > 0:
+        generator = torch.Generator().manual_seed(seed)
+        mean += model_error * torch.randn(int(class_of.max()) + 1, generator=generator, dtype=mean.dtype)[class_of]
+    sd = torch.full_like(mean, math.hypot(noise, model_error))
+    ref = scorer.roi_ref
+    pool = torch.nonzero((mean + 4.0 * sd > ref[0]) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    z_t = torch.as_tensor(z, dtype=mean.dtype)
+    w_t = torch.as_tensor(w / w.sum(), dtype=mean.dtype)
+    chosen: list[int] = []
+    m = scorer.y.shape[1]
+    for _ in range(budget):
+        found = scorer.y[chosen]
+        found = found[(found > ref).all(dim=-1)]
+        if len(found):
+            cells = FastNondominatedPartitioning(ref_point=ref, Y=found).get_hypercell_bounds()
+        else:
+            cells = torch.stack([ref, torch.full((m,), math.inf, dtype=ref.dtype)]).unsqueeze(1)
+        points = scorer.y[pool].unsqueeze(1).repeat(1, nodes, 1)  # p x nodes x m
+        points[..., 0] = mean[pool].unsqueeze(-1) + sd[pool].unsqueeze(-1) * z_t
+        gain = (hypervolume_gains(cells, points) * w_t).sum(dim=-1)
+        pick = int(gain.argmax())
+        row = int(pool[pick])
+        chosen.append(row)
+        pool = torch.cat([pool[:pick], pool[pick + 1:]])
+        if learns:
+            same = class_of == class_of[row]
+            mean[same], sd[same] = true_mean[same], noise
+    return scorer.trace([scorer.table.archs[i] for i in chosen])
 
 
 def r_squared(x: np.ndarray, y: np.ndarray) -> float:
@@ -118,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.table_ceiling", description=__doc__.split("\n")[0])
     parser.add_argument("--table", required=True)
     parser.add_argument("--draws", type=int, default=10)
+    parser.add_argument("--model-errors", type=float, nargs="*", default=[0.25, 0.5, 1.0, 2.0])
+    parser.add_argument("--error-draws", type=int, default=10)
     args = parser.parse_args(argv)
     table = BenchmarkTable(args.table)
     space = get_space("nb201")
@@ -127,12 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     classes: dict[str, list[str]] = defaultdict(list)
     for text, key in key_of.items():
         classes[key].append(text)
+    class_of = class_indices([key_of[t] for t in texts])
     print(f"{len(texts)} rows, {len(classes)} canonical keys")
     print("| problem | ROI rows | Pareto rows in ROI | their class sizes | largest share of one row | "
-          "ROI ratio, one string per key | class-mean oracle: evaluations to 0.95 | its ratio at 100 |")
-    print("|---|---|---|---|---|---|---|---|")
-    for columns in PROBLEMS:
-        scorer = Scorer(table, Problem("/".join(columns), columns))
+          "ROI ratio, one string per key | class-mean oracle: evaluations to 0.95 | its ratio at 100 | "
+          "EHVI oracle: evaluations to 0.95 | its ratio at 100 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    scorers = [Scorer(table, Problem("/".join(columns), columns)) for columns in PROBLEMS]
+    for scorer in scorers:
         roi_rows = int((scorer.y > scorer.roi_ref).all(dim=-1).sum())
         front = sorted(scorer.front_in_roi)
         sizes = [len(classes[key_of[texts[i]]]) for i in front]
@@ -142,10 +249,27 @@ def main(argv: list[str] | None = None) -> int:
         for draw in range(args.draws):
             rng = random.Random(draw)
             ceilings.append(scorer.roi_ratio([rng.choice(members) for members in classes.values()]))
-        oracle_ratio, needed = class_mean_oracle(scorer, texts, classes)
+        oracle_ratio, needed = class_mean_oracle(scorer, texts, class_of)
+        trace = expected_improvement_oracle(scorer, class_of)
+        ehvi_needed = evaluations_to(trace, 0.95)
         print(f"| {scorer.problem.name} | {roi_rows} | {len(front)} | {', '.join(map(str, sizes))} | {share:.3f} | "
               f"{statistics.median(ceilings):.3f} | {needed if needed is not None else 'never'} | "
-              f"{oracle_ratio:.3f} |")
+              f"{oracle_ratio:.3f} | {'never' if math.isnan(ehvi_needed) else int(ehvi_needed)} | {trace[-1]:.3f} |")
+    print()
+    print("EHVI oracle with an error of the given standard deviation (accuracy points) on every class mean: "
+          f"ROI ratio at 100, median [interquartile range] of {args.error_draws} draws of the errors")
+    print("| error | model | " + " | ".join(str(i + 1) for i in range(len(scorers))) + " |")
+    print("|---|---|" + "---|" * len(scorers))
+    for error in args.model_errors:
+        for learns in (False, True):
+            cells = []
+            for scorer in scorers:
+                ratios = [expected_improvement_oracle(scorer, class_of, model_error=error, seed=k, learns=learns)[-1]
+                          for k in range(args.error_draws)]
+                q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+                cells.append(f"{q2:.3f} [{q1:.2f}, {q3:.2f}]")
+            kind = "learns a class from one evaluation" if learns else "fixed"
+            print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
     print()
     all_ops, live_ops = op_counts(archs, False), op_counts(archs, True)
     print("| cost column | R² on op counts, all edges | R² on op counts, live edges |")

@@ -2,13 +2,21 @@ import math
 
 import pytest
 import torch
+from botorch.utils.multi_objective.box_decompositions import FastNondominatedPartitioning
 
 from bench.compare import bootstrap_interval, by_problem_and_seed, pair, read_rows
 from bench.compare import main as compare_main
 from bench.methods import METHODS
 from bench.scoring import Problem, Scorer, evaluations_to
-from bench.table_ceiling import layer_order
+from bench.table_ceiling import (
+    class_indices,
+    class_statistics,
+    expected_improvement_oracle,
+    hypervolume_gains,
+    layer_order,
+)
 from mobo.objectives.table import BenchmarkTable
+from mobo.pareto import hypervolume
 from spaces import get_space
 
 
@@ -35,6 +43,50 @@ def test_roi_ratio_on_a_hand_made_2d_front(tmp_path):
     assert scorer.recall(["b"]) == pytest.approx(0.5)  # the true front in the region is {a, b}
     assert evaluations_to([0.1, 0.95, 1.0], 0.9) == 2.0 and math.isnan(evaluations_to([0.1], 0.9))
     assert 0.0 < scorer.full_ratio(["a"]) < scorer.full_ratio(["a", "b"]) == pytest.approx(1.0)
+
+
+def test_class_statistics():
+    class_of = class_indices(["x", "y", "x", "y", "y", "y", "y", "z"])
+    assert class_of.tolist() == [0, 1, 0, 1, 1, 1, 1, 2]
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 5.0], dtype=torch.float64)
+    means, noise = class_statistics(values, class_of)
+    assert means.tolist() == [2.0, 6.0, 2.0, 6.0, 6.0, 6.0, 6.0, 5.0]
+    assert noise == pytest.approx(math.sqrt(10.0))  # only y has five rows: sample variance 40 / 4
+    assert class_statistics(values[:4], class_of[:4])[1] == 0.0
+
+
+def test_hypervolume_gains_match_the_hypervolume_difference():
+    ref = torch.zeros(2, dtype=torch.float64)
+    front = torch.tensor([[2.0, 2.0]], dtype=torch.float64)
+    cells = FastNondominatedPartitioning(ref_point=ref, Y=front).get_hypercell_bounds()
+    points = torch.tensor([[3.0, 1.0], [1.0, 1.0], [3.0, 3.0]], dtype=torch.float64)
+    assert hypervolume_gains(cells, points).tolist() == pytest.approx([1.0, 0.0, 5.0])
+    generator = torch.Generator().manual_seed(0)
+    front3 = torch.rand(6, 3, generator=generator, dtype=torch.float64)
+    ref3 = torch.zeros(3, dtype=torch.float64)
+    cells3 = FastNondominatedPartitioning(ref_point=ref3, Y=front3).get_hypercell_bounds()
+    points3 = torch.rand(4, 5, 3, generator=generator, dtype=torch.float64)  # any batch shape
+    base = hypervolume(front3, ref3)
+    expected = torch.tensor([[hypervolume(torch.cat([front3, p[None]]), ref3) - base for p in row] for row in points3])
+    assert (expected > 0).sum() >= 5  # some points add volume, some do not
+    assert torch.allclose(hypervolume_gains(cells3, points3), expected.to(torch.float64), atol=1e-12)
+
+
+def test_expected_improvement_oracle_takes_the_largest_gain_first(tmp_path):
+    # as in the 2-D test above: b alone adds the most, then a completes the front; singleton
+    # classes leave no training noise, so the oracle knows every value
+    table = write_table(tmp_path / "t.csv", [
+        ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
+        ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
+    ])
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    class_of = torch.arange(len(table.archs))
+    total = 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
+    assert expected_improvement_oracle(scorer, class_of, budget=2) == pytest.approx([2.25 * 3.5 / total, 1.0])
+    # an error on the class means reorders the picks, but two evaluations of the two
+    # rows in the region still find the whole front whatever the draw
+    noisy = expected_improvement_oracle(scorer, class_of, budget=2, model_error=5.0, seed=3, learns=True)
+    assert noisy[-1] == pytest.approx(1.0)
 
 
 def test_roi_ratio_3d(tmp_path):
