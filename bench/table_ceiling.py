@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.table_ceiling --table ../shared/benchmarks/nb201.csv [--draws 10]
-        [--model-errors 0.25 0.5 1 2] [--error-draws 10]
+        [--model-errors 0.25 0.5 1 2] [--error-draws 10] [--problems 1 2 3 4 5 6] [--gp-seeds 0 1 2 3 4]
 
 For every problem of the NB201 device benchmark, prints the number of rows in the
 region of interest (ROI), the Pareto-optimal rows in it with the size of their
@@ -22,7 +22,9 @@ the function could do; so does the *EHVI oracle*, the search's kind of acquisiti
 model (:func:`expected_improvement_oracle`). Then the EHVI oracle again with an
 error of each ``--model-errors`` standard deviation on every class mean (a model
 as good as that, fixed or learning a class from one evaluation of it): how good
-the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. Then, per
+the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. With
+``--gp-seeds``, the same acquisition driven by the search's accuracy GP instead
+(:func:`gp_oracle`), one run per seed and problem. Then, per
 cost column, how much of it a linear model on op counts explains when the ops
 of all six edges count and when only the ops on a path from input to output do.
 """
@@ -34,7 +36,7 @@ import math
 import random
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -44,6 +46,7 @@ from botorch.utils.multi_objective.box_decompositions import FastNondominatedPar
 from bench.scoring import Problem, Scorer, evaluations_to
 from mobo.objectives.table import BenchmarkTable
 from mobo.pareto import pareto_mask
+from mobo.surrogate import compress_below_reference, fit_gp, unit_box
 from spaces import get_space
 from spaces.nb201 import EDGES, OPS, NB201Arch
 
@@ -152,16 +155,60 @@ def hypervolume_gains(cells: torch.Tensor, points: torch.Tensor) -> torch.Tensor
     return extent.prod(dim=-1).sum(dim=-1)
 
 
+AccuracyModel = Callable[[list[int], torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+"""(rows evaluated so far, ``p`` candidate rows) -> ``p`` predicted accuracies and their deviations."""
+
+
+def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget: int = 100,
+               start: Sequence[int] = (), nodes: int = 16) -> list[float]:
+    """Expected-hypervolume-improvement BO over a table with exact costs and a model of accuracy.
+
+    Each step evaluates the candidate with the largest expected improvement of the ROI
+    hypervolume over the true values evaluated so far (``q = 1``), its accuracy drawn
+    from ``N(mean, sd^2)`` as ``model`` predicts it and its costs known.
+
+    Args:
+        scorer: the problem.
+        pool: row indices of the candidates (``p``).
+        model: the accuracy model (:data:`AccuracyModel`).
+        budget: evaluations, ``start`` included.
+        start: rows evaluated first (an initial design), in this order.
+        nodes: Gauss-Hermite nodes of the expectation over the accuracy.
+
+    Returns:
+        The ROI ratio after each evaluation (``budget`` values, fewer if the pool runs out).
+    """
+    ref = scorer.roi_ref
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    z_t = torch.as_tensor(z, dtype=ref.dtype)
+    w_t = torch.as_tensor(w / w.sum(), dtype=ref.dtype)
+    chosen = list(start)
+    pool = pool[~torch.isin(pool, torch.tensor(chosen, dtype=pool.dtype))]
+    m = scorer.y.shape[1]
+    while len(chosen) < budget and len(pool):
+        found = scorer.y[chosen]
+        found = found[(found > ref).all(dim=-1)]
+        if len(found):
+            cells = FastNondominatedPartitioning(ref_point=ref, Y=found).get_hypercell_bounds()
+        else:
+            cells = torch.stack([ref, torch.full((m,), math.inf, dtype=ref.dtype)]).unsqueeze(1)
+        mean, sd = model(chosen, pool)
+        points = scorer.y[pool].unsqueeze(1).repeat(1, nodes, 1)  # p x nodes x m
+        points[..., 0] = mean.unsqueeze(-1) + sd.unsqueeze(-1) * z_t
+        pick = int((hypervolume_gains(cells, points) * w_t).sum(dim=-1).argmax())
+        chosen.append(int(pool[pick]))
+        pool = torch.cat([pool[:pick], pool[pick + 1:]])
+    return scorer.trace([scorer.table.archs[i] for i in chosen])
+
+
 def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: int = 100,
                                 nodes: int = 16, model_error: float = 0.0, seed: int = 0,
                                 learns: bool = False) -> list[float]:
-    """A perfect surrogate of the function driving expected-hypervolume-improvement BO.
+    """:func:`ehvi_picks` with a perfect surrogate of the function, or one with a known error.
 
-    It knows every string's exact costs and models its accuracy as ``N(class mean,
-    s^2)``, ``s`` the median within-class standard deviation of the classes of five or
-    more strings; each step it evaluates the string with the largest expected
-    improvement of the ROI hypervolume over the true values evaluated so far (one
-    step ahead, ``q = 1``: what the search's acquisition would do with this model).
+    The model knows every string's class mean and predicts ``N(class mean, s^2)``, ``s``
+    the median within-class standard deviation of the classes of five or more strings
+    (:func:`class_statistics`): what the search's acquisition would do with a perfect model.
 
     Args:
         scorer: the problem.
@@ -185,31 +232,51 @@ def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: 
         generator = torch.Generator().manual_seed(seed)
         mean += model_error * torch.randn(int(class_of.max()) + 1, generator=generator, dtype=mean.dtype)[class_of]
     sd = torch.full_like(mean, math.hypot(noise, model_error))
+
+    def model(chosen: list[int], pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if not learns or not chosen:
+            return mean[pool], sd[pool]
+        known = torch.isin(class_of[pool], class_of[chosen])
+        return torch.where(known, true_mean[pool], mean[pool]), torch.where(known, noise, sd[pool])
+
     ref = scorer.roi_ref
     pool = torch.nonzero((mean + 4.0 * sd > ref[0]) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    z_t = torch.as_tensor(z, dtype=mean.dtype)
-    w_t = torch.as_tensor(w / w.sum(), dtype=mean.dtype)
-    chosen: list[int] = []
-    m = scorer.y.shape[1]
-    for _ in range(budget):
-        found = scorer.y[chosen]
-        found = found[(found > ref).all(dim=-1)]
-        if len(found):
-            cells = FastNondominatedPartitioning(ref_point=ref, Y=found).get_hypercell_bounds()
-        else:
-            cells = torch.stack([ref, torch.full((m,), math.inf, dtype=ref.dtype)]).unsqueeze(1)
-        points = scorer.y[pool].unsqueeze(1).repeat(1, nodes, 1)  # p x nodes x m
-        points[..., 0] = mean[pool].unsqueeze(-1) + sd[pool].unsqueeze(-1) * z_t
-        gain = (hypervolume_gains(cells, points) * w_t).sum(dim=-1)
-        pick = int(gain.argmax())
-        row = int(pool[pick])
-        chosen.append(row)
-        pool = torch.cat([pool[:pick], pool[pick + 1:]])
-        if learns:
-            same = class_of == class_of[row]
-            mean[same], sd[same] = true_mean[same], noise
-    return scorer.trace([scorer.table.archs[i] for i in chosen])
+    return ehvi_picks(scorer, pool, model, budget, nodes=nodes)
+
+
+def gp_oracle(scorer: Scorer, inputs: torch.Tensor, budget: int = 100, initial: int = 10, seed: int = 0) -> list[float]:
+    """:func:`ehvi_picks` with the search's accuracy GP instead of a perfect model.
+
+    The GP (:func:`mobo.surrogate.fit_gp`) is refitted on every evaluation so far, its
+    outcomes log-compressed below the ROI's accuracy bound as a focus step compresses
+    them; it predicts with its observation noise. Everything else is the oracle's:
+    exact costs, the ROI's own reference point, every cell inside the ROI's costs a
+    candidate, one evaluation a step. What separates its ROI ratio from the search's is
+    the search's own machinery; what separates it from the perfect model's is the GP.
+
+    Args:
+        scorer: the problem.
+        inputs: ``n x d`` GP inputs of the table's rows (in ``[0, 1]``).
+        budget: evaluations.
+        initial: uniformly drawn rows evaluated first.
+        seed: seed of that draw.
+
+    Returns:
+        The ROI ratio after each evaluation (``budget`` values).
+    """
+    ref = scorer.roi_ref
+    bounds = unit_box(inputs.shape[-1])
+
+    def model(chosen: list[int], pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = compress_below_reference(scorer.y[chosen, :1], ref[:1])
+        gp = fit_gp(inputs[chosen], y, bounds)
+        with torch.no_grad():
+            posterior = gp.posterior(inputs[pool], observation_noise=True)
+        return posterior.mean[:, 0], posterior.variance[:, 0].sqrt()
+
+    start = random.Random(seed).sample(range(len(scorer.y)), initial)
+    pool = torch.nonzero((scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
+    return ehvi_picks(scorer, pool, model, budget, start=start)
 
 
 def r_squared(x: np.ndarray, y: np.ndarray) -> float:
@@ -223,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, default=10)
     parser.add_argument("--model-errors", type=float, nargs="*", default=[0.25, 0.5, 1.0, 2.0])
     parser.add_argument("--error-draws", type=int, default=10)
+    parser.add_argument("--problems", type=int, nargs="*", default=list(range(1, len(PROBLEMS) + 1)),
+                        help="which of the six problems (1-6)")
+    parser.add_argument("--gp-seeds", type=int, nargs="*", default=[],
+                        help="seeds of gp_oracle runs per problem (about 80 s each; none by default)")
     args = parser.parse_args(argv)
     table = BenchmarkTable(args.table)
     space = get_space("nb201")
@@ -238,7 +309,10 @@ def main(argv: list[str] | None = None) -> int:
           "ROI ratio, one string per key | class-mean oracle: evaluations to 0.95 | its ratio at 100 | "
           "EHVI oracle: evaluations to 0.95 | its ratio at 100 |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    scorers = [Scorer(table, Problem("/".join(columns), columns)) for columns in PROBLEMS]
+    for k in args.problems:
+        if not 1 <= k <= len(PROBLEMS):
+            parser.error(f"--problems: {k} is not one of 1-{len(PROBLEMS)}")
+    scorers = [Scorer(table, Problem("/".join(PROBLEMS[k - 1]), PROBLEMS[k - 1])) for k in args.problems]
     for scorer in scorers:
         roi_rows = int((scorer.y > scorer.roi_ref).all(dim=-1).sum())
         front = sorted(scorer.front_in_roi)
@@ -255,21 +329,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {scorer.problem.name} | {roi_rows} | {len(front)} | {', '.join(map(str, sizes))} | {share:.3f} | "
               f"{statistics.median(ceilings):.3f} | {needed if needed is not None else 'never'} | "
               f"{oracle_ratio:.3f} | {'never' if math.isnan(ehvi_needed) else int(ehvi_needed)} | {trace[-1]:.3f} |")
-    print()
-    print("EHVI oracle with an error of the given standard deviation (accuracy points) on every class mean: "
-          f"ROI ratio at 100, median [interquartile range] of {args.error_draws} draws of the errors")
-    print("| error | model | " + " | ".join(str(i + 1) for i in range(len(scorers))) + " |")
-    print("|---|---|" + "---|" * len(scorers))
-    for error in args.model_errors:
-        for learns in (False, True):
-            cells = []
-            for scorer in scorers:
-                ratios = [expected_improvement_oracle(scorer, class_of, model_error=error, seed=k, learns=learns)[-1]
-                          for k in range(args.error_draws)]
-                q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
-                cells.append(f"{q2:.3f} [{q1:.2f}, {q3:.2f}]")
-            kind = "learns a class from one evaluation" if learns else "fixed"
-            print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
+    if args.model_errors:
+        print()
+        print("EHVI oracle with an error of the given standard deviation (accuracy points) on every class mean: "
+              f"ROI ratio at 100, median [interquartile range] of {args.error_draws} draws of the errors")
+        print("| error | model | " + " | ".join(map(str, args.problems)) + " |")
+        print("|---|---|" + "---|" * len(scorers))
+        for error in args.model_errors:
+            for learns in (False, True):
+                cells = []
+                for scorer in scorers:
+                    ratios = [expected_improvement_oracle(scorer, class_of, model_error=error, seed=k,
+                                                          learns=learns)[-1] for k in range(args.error_draws)]
+                    q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+                    cells.append(f"{q2:.3f} [{q1:.2f}, {q3:.2f}]")
+                kind = "learns a class from one evaluation" if learns else "fixed"
+                print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
+    if args.gp_seeds:
+        inputs = torch.tensor([space.live_one_hot(a) + space.path_encoding(a) for a in archs], dtype=torch.float64)
+        print()
+        print("EHVI with the search's accuracy GP (gp_oracle): ROI ratio at 100 per seed, and the median")
+        print("| problem | " + " | ".join(f"seed {k}" for k in args.gp_seeds) + " | median |")
+        print("|---|" + "---|" * (len(args.gp_seeds) + 1))
+        for scorer in scorers:
+            ratios = [gp_oracle(scorer, inputs, seed=k)[-1] for k in args.gp_seeds]
+            print(f"| {scorer.problem.name} | " + " | ".join(f"{r:.3f}" for r in ratios)
+                  + f" | {statistics.median(ratios):.3f} |", flush=True)
     print()
     all_ops, live_ops = op_counts(archs, False), op_counts(archs, True)
     print("| cost column | R² on op counts, all edges | R² on op counts, live edges |")

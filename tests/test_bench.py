@@ -1,4 +1,5 @@
 import math
+import random
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from bench.table_ceiling import (
     class_indices,
     class_statistics,
     expected_improvement_oracle,
+    gp_oracle,
     hypervolume_gains,
     layer_order,
 )
@@ -87,6 +89,20 @@ def test_expected_improvement_oracle_takes_the_largest_gain_first(tmp_path):
     # rows in the region still find the whole front whatever the draw
     noisy = expected_improvement_oracle(scorer, class_of, budget=2, model_error=5.0, seed=3, learns=True)
     assert noisy[-1] == pytest.approx(1.0)
+
+
+def test_gp_oracle_evaluates_its_initial_design_then_the_pool(tmp_path):
+    table = write_table(tmp_path / "t.csv", [
+        ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
+        ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
+    ])
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    inputs = torch.rand(8, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    # c, d, e and f cost more than the median (5.5): a, b, g and h are the candidates
+    trace = gp_oracle(scorer, inputs, budget=8, initial=4, seed=1)
+    start = set(random.Random(1).sample(range(8), 4))
+    assert len(trace) == 4 + len({0, 1, 6, 7} - start)
+    assert trace[-1] == pytest.approx(1.0) and trace == sorted(trace)
 
 
 def test_roi_ratio_3d(tmp_path):
