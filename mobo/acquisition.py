@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import torch
 from botorch.acquisition import AcquisitionFunction
 from botorch.acquisition.multi_objective import logei as botorch_logei
+from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
 from botorch.acquisition.objective import PosteriorTransform
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import (
@@ -127,6 +128,75 @@ def qlogehvi_measured(
         sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
         constraints=constraints or None,
     )
+
+
+class MeasuredEHVI(AcquisitionFunction):
+    """Exact expected hypervolume improvement of one new measurement, times its chance of feasibility.
+
+    The analytic counterpart of :func:`qlogehvi_measured` for one point at a time: the
+    outcomes of independent GPs (one per objective) are independent normals, so the
+    expected improvement over the measured front is a sum over the front's hypercells
+    (BoTorch's ``ExpectedHypervolumeImprovement``), exact however small, with no draws.
+    On NB201 the 32-draw quasi-MC estimate of :func:`qlogehvi_measured` picked the same
+    first candidate in 18 of 20 BO steps, and the two searches were level (BENCHMARKS.md,
+    eighteenth round). Outcome constraints multiply it by the probability that each holds
+    (independent normals again).
+
+    Args:
+        model: the fitted GPs (``m`` outcomes, maximized, independent).
+        y_front: ``n x m`` measured outcomes of the feasible evaluations, as the GP was
+            fitted on them (maximize form; ``n`` may be 0).
+        ref_point: ``m`` reference point (maximize form).
+        objectives: the objectives in outcome order (their ``at_most`` / ``at_least``).
+    """
+
+    def __init__(self, model: Model, y_front: Tensor, ref_point: Tensor,
+                 objectives: Sequence[ObjectiveConfig]) -> None:
+        super().__init__(model=MeasuredOutcomes(model))
+        self.y_front, self.ref_point = y_front, ref_point
+        # maximize-form bounds: an at_most b on value v = sign * y is sign * y <= b
+        self.bounds = [(i, o.sign, o.at_most, o.at_least) for i, o in enumerate(objectives)
+                       if o.at_most is not None or o.at_least is not None]
+        self.ehvi = self._ehvi(y_front)
+        self.X_pending: Tensor | None = None  # BoTorch's sequential optimizer reads it first
+
+    def _ehvi(self, y_front: Tensor) -> ExpectedHypervolumeImprovement:
+        partitioning = FastNondominatedPartitioning(ref_point=self.ref_point, Y=y_front)
+        return ExpectedHypervolumeImprovement(self.model, self.ref_point.tolist(), partitioning)
+
+    def set_X_pending(self, X_pending: Tensor | None = None) -> None:
+        """Counts pending points (``k x d``) as measured at their posterior means (a "Kriging
+        believer"): the next pick of a batch is scored by what it adds beside them. A pending
+        point whose mean breaks a constraint adds nothing to the front."""
+        super().set_X_pending(X_pending)
+        y_front = self.y_front
+        if X_pending is not None and len(X_pending):
+            with torch.no_grad():
+                believed = self.model.posterior(X_pending).mean
+            ok = torch.ones(len(believed), dtype=torch.bool)
+            for i, sign, at_most, at_least in self.bounds:
+                if at_most is not None:
+                    ok &= sign * believed[:, i] <= at_most
+                if at_least is not None:
+                    ok &= sign * believed[:, i] >= at_least
+            y_front = torch.cat([y_front, believed[ok]])
+        self.ehvi = self._ehvi(y_front)
+
+    def forward(self, X: Tensor) -> Tensor:
+        """Values at ``b x 1 x d`` inputs: ``b`` expected hypervolume improvements."""
+        value = self.ehvi(X)
+        if not self.bounds:
+            return value
+        posterior = self.model.posterior(X)
+        mean, sd = posterior.mean[..., 0, :], posterior.variance[..., 0, :].clamp_min(1e-18).sqrt()
+        normal = torch.distributions.Normal(0.0, 1.0)
+        for i, sign, at_most, at_least in self.bounds:
+            # sign * y is normal with mean sign * mean_i and the same deviation
+            if at_most is not None:
+                value = value * normal.cdf((at_most - sign * mean[..., i]) / sd[..., i])
+            if at_least is not None:
+                value = value * normal.cdf((sign * mean[..., i] - at_least) / sd[..., i])
+        return value
 
 
 def qlogparego_list(

@@ -39,6 +39,7 @@ from botorch.optim import optimize_acqf
 from torch import Tensor
 
 from gvae.latent import LatentModel
+from mobo.acquisition import MeasuredEHVI
 from spaces import Arch, SearchSpace
 
 # Perturbation scales (share of the latent box width) of the trust regions
@@ -176,9 +177,10 @@ def acquisition_values(
 
 
 def draws_pending_with_baseline(acq: AcquisitionFunction) -> bool:
-    """Whether ``acq`` draws its pending points once, with its baseline (qLogNEHVI folds them
-    into ``X_baseline``); the other MC acquisitions append them *after* each candidate."""
-    return isinstance(acq, qLogNoisyExpectedHypervolumeImprovement)
+    """Whether ``acq`` takes its pending points itself: qLogNEHVI draws them once, with its
+    baseline (it folds them into ``X_baseline``), and the analytic :class:`MeasuredEHVI`
+    counts them at their means; the other MC acquisitions append them *after* each candidate."""
+    return isinstance(acq, (qLogNoisyExpectedHypervolumeImprovement, MeasuredEHVI))
 
 
 def select(

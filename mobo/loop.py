@@ -19,7 +19,14 @@ from botorch.acquisition import AcquisitionFunction
 from tqdm import tqdm
 
 from gvae.latent import LatentModel
-from mobo.acquisition import outcome_constraints, qlogehvi_measured, qlognehvi, qlognei, qlogparego_list
+from mobo.acquisition import (
+    MeasuredEHVI,
+    outcome_constraints,
+    qlogehvi_measured,
+    qlognehvi,
+    qlognei,
+    qlogparego_list,
+)
 from mobo.candidates import SpaceExhausted, candidate_pool, decode_distinct, optimize, select, unseen_sample
 from mobo.config import Config, to_dict
 from mobo.embedding import latent_bounds, latent_model
@@ -278,6 +285,8 @@ class Search:
                 acq = qlogparego_list(model, x, y.shape[-1], constraints, s.mc_samples, q)
             elif s.acquisition == "qlogehvi_measured":
                 acq = qlogehvi_measured(model, y_fit[feasible], ref, constraints, s.mc_samples)
+            elif s.acquisition == "ehvi_measured":
+                acq = MeasuredEHVI(model, y_fit[feasible], ref, self.config.objectives)
             else:
                 acq = qlognehvi(model, x, ref, constraints, s.mc_samples)
             front = pareto_mask(y) & feasible if bool(feasible.any()) else pareto_mask(y)

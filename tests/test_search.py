@@ -141,7 +141,9 @@ def test_search_runs_with_its_own_thread_count(nb201_csv, nb201_checkpoint, tmp_
 
 
 @pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
-                                      {"acquisition": "qlognehvi"},
+                                      {"acquisition": "qlognehvi"}, {"acquisition": "ehvi_measured"},
+                                      {"acquisition": "ehvi_measured", "surrogate_inputs": "latent", "num_restarts": 2,
+                                       "raw_samples": 32},
                                       {"below_reference": "log"},
                                       {"surrogate_inputs": "latent", "num_restarts": 2, "raw_samples": 32}])
 def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
