@@ -276,7 +276,6 @@ class SearchSettings:
     quality_proxy: QualityProxy = "none"
     quality_proxy_steps: Literal["all", "focus", "ordinary"] = "all"
     quality_proxy_as: Literal["input", "mean"] = "input"
-    cost_kernel: Literal["rbf", "rbf_linear"] = "rbf"
     outcome_floor: float | None = 0.5
     below_reference: BelowReference = "clip"
     focus_every: int = 2

@@ -370,11 +370,8 @@ class Search:
         trend = None
         if features is not None and self.proxy is not None and self.config.search.quality_proxy_as == "mean":
             trend = [columns[-1] == x.shape[-1] - 1 for columns in features]
-        linear = None
-        if features is not None and self.config.search.cost_kernel == "rbf_linear":
-            linear = [o.direction == "minimize" for o in self.config.objectives]
         model = fit_gp(x, y, torch.cat([latent, unit, proxy], dim=-1), warm_start=self._gp_state.get(focus),
-                       features=features, trend=trend, linear=linear)
+                       features=features, trend=trend)
         self._gp_state[focus] = hyperparameters(model)
         return model
 

@@ -10,7 +10,6 @@ from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.models.transforms.input import ChainedInputTransform, FilterFeatures
 from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
-from gpytorch.kernels import LinearKernel, ScaleKernel
 from gpytorch.means import Mean
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor, nn
@@ -98,7 +97,6 @@ def fit_gp(
     warm_start: dict[str, Tensor] | None = None,
     features: list[list[int]] | None = None,
     trend: list[bool] | None = None,
-    linear: list[bool] | None = None,
 ) -> SingleTaskGP | ModelListGP:
     """Fits one independent GP per outcome.
 
@@ -119,9 +117,6 @@ def fit_gp(
             instead of its kernel, which then sees the other columns only: a
             proxy score shifts the prediction, yet the kernel still correlates
             structurally close architectures whose proxies differ.
-        linear: per outcome (with ``features``), whether its kernel adds a linear
-            kernel on its columns to the RBF one: a cost that is a sum of per-choice
-            costs (a latency over one-hot op choices) is then exact in the limit.
 
     Returns:
         A batched ``SingleTaskGP`` without ``features``, else a ``ModelListGP``
@@ -131,8 +126,6 @@ def fit_gp(
     if features is None:
         if trend is not None and any(trend):
             raise ValueError("trend: needs features (the columns each outcome's GP sees)")
-        if linear is not None and any(linear):
-            raise ValueError("linear: needs features (the columns each outcome's GP sees)")
         model = SingleTaskGP(
             x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
         )
@@ -142,24 +135,18 @@ def fit_gp(
         trend = [False] * len(features) if trend is None else trend
         if len(trend) != len(features):
             raise ValueError(f"trend: {len(trend)} flags for {len(features)} outcomes")
-        linear = [False] * len(features) if linear is None else linear
-        if len(linear) != len(features):
-            raise ValueError(f"linear: {len(linear)} flags for {len(features)} outcomes")
         models = []
-        for k, (columns, with_trend, with_linear) in enumerate(zip(features, trend, linear)):
+        for k, (columns, linear) in enumerate(zip(features, trend)):
             keep = torch.tensor(columns, dtype=torch.long)
             transform = ChainedInputTransform(
                 select=FilterFeatures(feature_indices=keep), normalize=Normalize(d=len(columns), bounds=bounds[:, keep])
             )
             modules = {}
-            if with_trend:
+            if linear:
                 if len(columns) < 2:
                     raise ValueError(f"trend: outcome {k} has {len(columns)} column(s); a trend needs a kernel column too")
                 modules = {"mean_module": LastColumnTrend(), "covar_module": get_covar_module_with_dim_scaled_prior(
                     ard_num_dims=len(columns) - 1, active_dims=list(range(len(columns) - 1)))}
-            if with_linear:
-                kernel = modules.get("covar_module") or get_covar_module_with_dim_scaled_prior(ard_num_dims=len(columns))
-                modules["covar_module"] = kernel + ScaleKernel(LinearKernel())
             models.append(SingleTaskGP(x, y[:, k : k + 1], input_transform=transform,
                                        outcome_transform=Standardize(m=1), **modules))
         model = ModelListGP(*models)
