@@ -152,7 +152,7 @@ class SearchSettings:
             posterior means. On the NB201 device benchmark it was level with the
             default (problems 1 and 2, 20 pairs at q = 4 and 20 at q = 1): the
             default's 32 quasi-MC draws already pick the exact EHVI's best
-            candidate in 18 of 20 steps (BENCHMARKS.md, eighteenth round).
+            candidate in 34 of 40 steps of two runs (BENCHMARKS.md, eighteenth round).
         local_candidates: per BO step, latent perturbations decoded around each
             observed Pareto architecture at each trust-region scale.
         random_candidates: per BO step, uniform samples of the space added to the candidates.
