@@ -54,7 +54,7 @@ OBJECTIVES = (ObjectiveConfig("accuracy", "table", "maximize"), ObjectiveConfig(
 
 def test_measured_ehvi_is_the_exact_expected_gain(two_outcome_gp):
     """The analytic value matches a plain Monte Carlo estimate of E[HV(front + y) - HV(front)] (y a
-    new measurement) to its sampling error, also for a candidate that gains a tenth as much;
+    new measurement) to its sampling error, also for a candidate that gains an eighth as much;
     a better front leaves less to gain."""
     model, y = two_outcome_gp
     ref = torch.tensor([1.0, -0.8], dtype=torch.float64)
