@@ -157,7 +157,8 @@ class MeasuredEHVI(AcquisitionFunction):
         # maximize-form bounds: an at_most b on value v = sign * y is sign * y <= b
         self.bounds = [(i, o.sign, o.at_most, o.at_least) for i, o in enumerate(objectives)
                        if o.at_most is not None or o.at_least is not None]
-        self.ehvi = self._ehvi(y_front)
+        self.constraints = outcome_constraints(objectives)
+        self.alone = self.ehvi = self._ehvi(y_front)  # the measured front's, kept for set_X_pending(None)
         self.X_pending: Tensor | None = None  # BoTorch's sequential optimizer reads it first
 
     def _ehvi(self, y_front: Tensor) -> ExpectedHypervolumeImprovement:
@@ -169,18 +170,15 @@ class MeasuredEHVI(AcquisitionFunction):
         believer"): the next pick of a batch is scored by what it adds beside them. A pending
         point whose mean breaks a constraint adds nothing to the front."""
         super().set_X_pending(X_pending)
-        y_front = self.y_front
-        if X_pending is not None and len(X_pending):
-            with torch.no_grad():
-                believed = self.model.posterior(X_pending).mean
-            ok = torch.ones(len(believed), dtype=torch.bool)
-            for i, sign, at_most, at_least in self.bounds:
-                if at_most is not None:
-                    ok &= sign * believed[:, i] <= at_most
-                if at_least is not None:
-                    ok &= sign * believed[:, i] >= at_least
-            y_front = torch.cat([y_front, believed[ok]])
-        self.ehvi = self._ehvi(y_front)
+        if X_pending is None or not len(X_pending):
+            self.ehvi = self.alone
+            return
+        with torch.no_grad():
+            believed = self.model.posterior(X_pending).mean
+        ok = torch.ones(len(believed), dtype=torch.bool)
+        for holds in self.constraints:
+            ok &= holds(believed) <= 0
+        self.ehvi = self._ehvi(torch.cat([self.y_front, believed[ok]]))
 
     def forward(self, X: Tensor) -> Tensor:
         """Values at ``b x 1 x d`` inputs: ``b`` expected hypervolume improvements."""

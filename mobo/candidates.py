@@ -176,7 +176,7 @@ def acquisition_values(
         return torch.cat(values)
 
 
-def draws_pending_with_baseline(acq: AcquisitionFunction) -> bool:
+def takes_pending_itself(acq: AcquisitionFunction) -> bool:
     """Whether ``acq`` takes its pending points itself: qLogNEHVI draws them once, with its
     baseline (it folds them into ``X_baseline``), and the analytic :class:`MeasuredEHVI`
     counts them at their means; the other MC acquisitions append them *after* each candidate."""
@@ -196,7 +196,7 @@ def select(
     the candidates add (in three NB201 runs a full rescoring then chose a candidate ranked
     737th to 1,340th alone in 3 of 60 BO steps; with the earlier picks first, in none). It
     is kept only for an acquisition that draws pending points with its baseline
-    (:func:`draws_pending_with_baseline`).
+    (:func:`takes_pending_itself`).
 
     Args:
         acq: the acquisition, or one per pick (qLogNParEGO, cycled).
@@ -219,7 +219,7 @@ def select(
     for pick in range(min(q, codes.shape[0])):
         f = acqs[pick % len(acqs)]
         pending: Tensor | None = codes[chosen] if chosen else None
-        if draws_pending_with_baseline(f):
+        if takes_pending_itself(f):
             f.set_X_pending(pending)
             pending = None
         if alone is None or rescore is None or len(acqs) > 1 or rescore >= codes.shape[0] - len(chosen):

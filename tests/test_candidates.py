@@ -197,11 +197,11 @@ def _two_objective_gp() -> tuple[torch.Tensor, torch.Tensor, object]:
 
 def test_earlier_picks_first_draw_them_alike_for_every_candidate():
     from mobo.acquisition import qlogehvi_measured
-    from mobo.candidates import acquisition_values, draws_pending_with_baseline
+    from mobo.candidates import acquisition_values, takes_pending_itself
 
     x, y, model = _two_objective_gp()
     acq = qlogehvi_measured(model, y, y.median(dim=0).values, [], 32)
-    assert not draws_pending_with_baseline(acq)
+    assert not takes_pending_itself(acq)
     codes = torch.rand(400, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     pick = codes[acquisition_values(acq, codes).argmax()].unsqueeze(0)
     first = acquisition_values(acq, codes, pending=pick)
@@ -218,11 +218,11 @@ def test_earlier_picks_first_draw_them_alike_for_every_candidate():
 
 def test_select_leaves_qlognehvi_pending_points_to_its_baseline():
     from mobo.acquisition import qlognehvi
-    from mobo.candidates import draws_pending_with_baseline
+    from mobo.candidates import takes_pending_itself
 
     x, y, model = _two_objective_gp()
     acq = qlognehvi(model, x, y.median(dim=0).values, [], 16)
-    assert draws_pending_with_baseline(acq)
+    assert takes_pending_itself(acq)
     codes = torch.rand(50, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     seen: list[int] = []
     forward = acq.forward
