@@ -195,7 +195,7 @@ def select(
     instead, so each candidate re-draws them, and the noise of that re-draw can outweigh what
     the candidates add (in three NB201 runs a full rescoring then chose a candidate ranked
     737th to 1,340th alone in 3 of 60 BO steps; with the earlier picks first, in none). It
-    is kept only for an acquisition that draws pending points with its baseline
+    is kept only for an acquisition that takes pending points itself
     (:func:`takes_pending_itself`).
 
     Args:
