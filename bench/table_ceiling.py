@@ -3,7 +3,8 @@
 Usage::
 
     python -m bench.table_ceiling --table ../shared/benchmarks/nb201.csv [--draws 10]
-        [--model-errors 0.25 0.5 1 2] [--error-draws 10] [--problems 1 2 3 4 5 6] [--gp-seeds 0 1 2 3 4]
+        [--model-errors 0.25 0.5 1 2] [--error-draws 10] [--problems 1 2 3 4 5 6] [--function-oracle]
+        [--gp-seeds 0 1 2 3 4]
 
 For every problem of the NB201 device benchmark, prints the number of rows in the
 region of interest (ROI), the Pareto-optimal rows in it with the size of their
@@ -23,6 +24,10 @@ model (:func:`expected_improvement_oracle`). Then the EHVI oracle again with an
 error of each ``--model-errors`` standard deviation on every class mean (a model
 as good as that, fixed or learning a class from one evaluation of it): how good
 the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. With
+``--function-oracle``, the EHVI oracle again knowing the function but not each
+string's costs: only what its op choices explain, and the measurement noise around
+that (:func:`function_oracle`): what a search that models the function perfectly
+could do on devices whose latency is measured with noise. With
 ``--gp-seeds``, the same acquisition driven by the search's accuracy GP instead
 (:func:`gp_oracle`), one run per seed and problem. Then, per
 cost column, how much of it a linear model on op counts explains when the ops
@@ -32,6 +37,7 @@ of all six edges count and when only the ops on a path from input to output do.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import statistics
@@ -159,13 +165,31 @@ AccuracyModel = Callable[[list[int], torch.Tensor], tuple[torch.Tensor, torch.Te
 """(rows evaluated so far, ``p`` candidate rows) -> ``p`` predicted accuracies and their deviations."""
 
 
+def hermite_grid(nodes: Sequence[int], dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gauss-Hermite product grid for independent standard normals.
+
+    Args:
+        nodes: nodes per dimension (``k`` dimensions; 1 puts that dimension at its mean).
+
+    Returns:
+        ``N x k`` points and ``N`` weights summing to 1 (``N`` the product of ``nodes``).
+    """
+    axes = [np.polynomial.hermite_e.hermegauss(k) for k in nodes]
+    points = np.stack(np.meshgrid(*[z for z, _ in axes], indexing="ij"), axis=-1).reshape(-1, len(nodes))
+    weights = np.stack(np.meshgrid(*[w / w.sum() for _, w in axes], indexing="ij"), axis=-1).reshape(-1, len(nodes))
+    return torch.as_tensor(points, dtype=dtype), torch.as_tensor(weights.prod(axis=-1), dtype=dtype)
+
+
 def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget: int = 100,
-               start: Sequence[int] = (), nodes: int = 16) -> list[float]:
-    """Expected-hypervolume-improvement BO over a table with exact costs and a model of accuracy.
+               start: Sequence[int] = (), nodes: int = 16,
+               costs: tuple[torch.Tensor, torch.Tensor] | None = None, cost_nodes: int = 8,
+               chunk: int = 256) -> list[float]:
+    """Expected-hypervolume-improvement BO over a table with a model of accuracy (and of costs).
 
     Each step evaluates the candidate with the largest expected improvement of the ROI
     hypervolume over the true values evaluated so far (``q = 1``), its accuracy drawn
-    from ``N(mean, sd^2)`` as ``model`` predicts it and its costs known.
+    from ``N(mean, sd^2)`` as ``model`` predicts it and its costs known exactly, or, with
+    ``costs``, drawn from ``N(cost mean, cost sd^2)`` independently per cost.
 
     Args:
         scorer: the problem.
@@ -174,17 +198,19 @@ def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget:
         budget: evaluations, ``start`` included.
         start: rows evaluated first (an initial design), in this order.
         nodes: Gauss-Hermite nodes of the expectation over the accuracy.
+        costs: ``n x (m-1)`` predicted costs of every table row, maximize form (negated),
+            and ``n x (m-1)`` standard deviations of a measurement around them; ``None``: exact costs.
+        cost_nodes: Gauss-Hermite nodes per cost (with ``costs``).
+        chunk: candidates scored at once (bounds the memory of the expectation).
 
     Returns:
         The ROI ratio after each evaluation (``budget`` values, fewer if the pool runs out).
     """
     ref = scorer.roi_ref
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    z_t = torch.as_tensor(z, dtype=ref.dtype)
-    w_t = torch.as_tensor(w / w.sum(), dtype=ref.dtype)
+    m = scorer.y.shape[1]
+    grid, weights = hermite_grid([nodes] + [cost_nodes if costs is not None else 1] * (m - 1), ref.dtype)
     chosen = list(start)
     pool = pool[~torch.isin(pool, torch.tensor(chosen, dtype=pool.dtype))]
-    m = scorer.y.shape[1]
     while len(chosen) < budget and len(pool):
         found = scorer.y[chosen]
         found = found[(found > ref).all(dim=-1)]
@@ -192,10 +218,15 @@ def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget:
             cells = FastNondominatedPartitioning(ref_point=ref, Y=found).get_hypercell_bounds()
         else:
             cells = torch.stack([ref, torch.full((m,), math.inf, dtype=ref.dtype)]).unsqueeze(1)
-        mean, sd = model(chosen, pool)
-        points = scorer.y[pool].unsqueeze(1).repeat(1, nodes, 1)  # p x nodes x m
-        points[..., 0] = mean.unsqueeze(-1) + sd.unsqueeze(-1) * z_t
-        pick = int((hypervolume_gains(cells, points) * w_t).sum(dim=-1).argmax())
+        mean, sd = scorer.y[pool].clone(), torch.zeros(len(pool), m, dtype=ref.dtype)
+        mean[:, 0], sd[:, 0] = model(chosen, pool)
+        if costs is not None:
+            mean[:, 1:], sd[:, 1:] = costs[0][pool], costs[1][pool]
+        gains = torch.cat([
+            hypervolume_gains(cells, mu.unsqueeze(1) + s.unsqueeze(1) * grid) @ weights  # rows x N x m points
+            for mu, s in zip(mean.split(chunk), sd.split(chunk))
+        ])
+        pick = int(gains.argmax())
         chosen.append(int(pool[pick]))
         pool = torch.cat([pool[:pick], pool[pick + 1:]])
     return scorer.trace([scorer.table.archs[i] for i in chosen])
@@ -242,6 +273,102 @@ def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: 
     ref = scorer.roi_ref
     pool = torch.nonzero((mean + 4.0 * sd > ref[0]) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
     return ehvi_picks(scorer, pool, model, budget, nodes=nodes)
+
+
+def interaction_features(choices: np.ndarray, states: int, order: int) -> np.ndarray:
+    """One-hot indicators of every joint choice of up to ``order`` edges, and a constant.
+
+    Args:
+        choices: ``n x e`` integer choice per edge, in ``[0, states)``.
+        states: choices per edge.
+        order: largest number of edges taken jointly.
+
+    Returns:
+        ``n x f`` 0/1 features.
+    """
+    n, edges = choices.shape
+    columns = [np.ones((n, 1))]
+    for size in range(1, order + 1):
+        for group in itertools.combinations(range(edges), size):
+            code = np.zeros(n, dtype=np.int64)
+            for e in group:
+                code = code * states + choices[:, e]
+            block = np.zeros((n, states**size))
+            block[np.arange(n), code] = 1.0
+            columns.append(block)
+    return np.hstack(columns)
+
+
+def smooth_costs(archs: list[NB201Arch], values: np.ndarray, folds: int = 5, ridge: float = 0.1,
+                 bins: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A string's cost as far as its op choices explain it, predicted out of fold.
+
+    A ridge regression on the ops of every joint choice of up to three edges and on the
+    live edges' ops (``none`` for a dead edge) taken up to two at a time, fitted on the
+    other folds of the whole table: more data and interactions than any search has, so
+    its error is about the least a model of the choices reaches (a larger ridge penalty
+    leaves it as it is); the rest is taken as the string's own measurement noise, whose spread is estimated per tenth of the predictions
+    (it grows with the cost on some devices).
+
+    Args:
+        archs: the ``n`` table rows' cells.
+        values: ``n`` costs (ms or mJ).
+        folds: cross-validation folds.
+        ridge: the ridge penalty.
+        bins: quantile bins of the predictions, each with its own noise estimate.
+        seed: seed of the fold assignment.
+
+    Returns:
+        ``n`` out-of-fold predictions, and ``n`` noise standard deviations: the
+        root-mean-square error of the predictions in each row's bin.
+    """
+    choices = np.array([[OPS.index(op) for op in arch] for arch in archs])
+    live = np.where(np.array([live_edges(arch) for arch in archs]), choices, OPS.index("none"))
+    x = np.hstack([interaction_features(choices, len(OPS), 3), interaction_features(live, len(OPS), 2)[:, 1:]])
+    fold = np.random.default_rng(seed).integers(0, folds, len(values))
+    predicted = np.empty(len(values))
+    for k in range(folds):
+        train = fold != k
+        a = x[train]
+        w = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ values[train])
+        predicted[~train] = x[~train] @ w
+    edges = np.quantile(predicted, np.linspace(0.0, 1.0, bins + 1))
+    bin_of = np.clip(np.searchsorted(edges, predicted, side="right") - 1, 0, bins - 1)
+    squared = (values - predicted) ** 2
+    spread = np.sqrt([squared[bin_of == k].mean() if (bin_of == k).any() else 0.0 for k in range(bins)])
+    return predicted, spread[bin_of]
+
+
+def function_oracle(scorer: Scorer, class_of: torch.Tensor, cost_mean: torch.Tensor, cost_sd: torch.Tensor,
+                    budget: int = 100) -> list[float]:
+    """:func:`ehvi_picks` with a perfect model of the function, costs included.
+
+    Like :func:`expected_improvement_oracle` without a model error, but a string's costs are
+    not known either: only what its op choices explain (:func:`smooth_costs`), each measured
+    cost drawn around that with the measurement noise. What any search that models the
+    function, and not each string's own noise, could do with this acquisition.
+
+    Args:
+        scorer: the problem.
+        class_of: ``n`` class index of each table row (:func:`class_indices`).
+        cost_mean: ``n x (m-1)`` predicted costs, maximize form (negated).
+        cost_sd: ``n x (m-1)`` noise standard deviations of the costs.
+        budget: evaluations.
+
+    Returns:
+        The ROI ratio after each evaluation (``budget`` values).
+    """
+    mean, noise = class_statistics(scorer.y[:, 0], class_of)
+    sd = torch.full_like(mean, noise)
+    ref = scorer.roi_ref
+    reachable = (mean + 4.0 * sd > ref[0]) & (cost_mean + 4.0 * cost_sd > ref[1:]).all(dim=-1)
+    cost_nodes = 8 if scorer.y.shape[1] == 2 else 5
+
+    def model(chosen: list[int], pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return mean[pool], sd[pool]
+
+    return ehvi_picks(scorer, torch.nonzero(reachable).flatten(), model, budget,
+                      costs=(cost_mean, cost_sd), cost_nodes=cost_nodes)
 
 
 def gp_oracle(scorer: Scorer, inputs: torch.Tensor, budget: int = 100, initial: int = 10, seed: int = 0) -> list[float]:
@@ -292,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--error-draws", type=int, default=10)
     parser.add_argument("--problems", type=int, nargs="*", default=list(range(1, len(PROBLEMS) + 1)),
                         help="which of the six problems (1-6)")
+    parser.add_argument("--function-oracle", action="store_true",
+                        help="also run the EHVI oracle that knows the function but not each string's cost noise "
+                             "(about 20 s a problem, 50 s for the 3-objective one)")
     parser.add_argument("--gp-seeds", type=int, nargs="*", default=[],
                         help="seeds of gp_oracle runs per problem (about 80 s each; none by default)")
     args = parser.parse_args(argv)
@@ -345,6 +475,26 @@ def main(argv: list[str] | None = None) -> int:
                     cells.append(f"{q2:.3f} [{q1:.2f}, {q3:.2f}]")
                 kind = "learns a class from one evaluation" if learns else "fixed"
                 print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
+    if args.function_oracle:
+        print()
+        print("EHVI oracle that knows the function, costs included (function_oracle): class-mean accuracy, each cost "
+              "as far as the op choices explain it, measurement noise around both")
+        print("| problem | cost noise in the ROI (median sd) | ROI ratio at 50 | at 100 | evaluations to 0.95 |")
+        print("|---|---|---|---|---|")
+        smooth: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for scorer in scorers:
+            costs = scorer.problem.columns[1:]
+            for column in costs:
+                if column not in smooth:
+                    smooth[column] = smooth_costs(archs, table.column(column).astype(float))
+            cost_mean = -torch.as_tensor(np.stack([smooth[c][0] for c in costs], axis=-1))
+            cost_sd = torch.as_tensor(np.stack([smooth[c][1] for c in costs], axis=-1))
+            in_roi = (scorer.y > scorer.roi_ref).all(dim=-1)
+            noise = ", ".join(f"{float(cost_sd[in_roi, k].median()):.3f}" for k in range(len(costs)))
+            trace = function_oracle(scorer, class_of, cost_mean, cost_sd)
+            needed = evaluations_to(trace, 0.95)
+            print(f"| {scorer.problem.name} | {noise} | {trace[min(50, len(trace)) - 1]:.3f} | {trace[-1]:.3f} | "
+                  f"{'never' if math.isnan(needed) else int(needed)} |", flush=True)
     if args.gp_seeds:
         inputs = torch.tensor([space.live_one_hot(a) + space.path_encoding(a) for a in archs], dtype=torch.float64)
         print()

@@ -1,6 +1,7 @@
 import math
 import random
 
+import numpy as np
 import pytest
 import torch
 from botorch.utils.multi_objective.box_decompositions import FastNondominatedPartitioning
@@ -13,9 +14,12 @@ from bench.table_ceiling import (
     class_indices,
     class_statistics,
     expected_improvement_oracle,
+    function_oracle,
     gp_oracle,
+    hermite_grid,
     hypervolume_gains,
     layer_order,
+    smooth_costs,
 )
 from mobo.objectives.table import BenchmarkTable
 from mobo.pareto import hypervolume
@@ -27,12 +31,18 @@ def write_table(path, rows):
     return BenchmarkTable(path)
 
 
-def test_roi_ratio_on_a_hand_made_2d_front(tmp_path):
-    # accuracy 75th percentile 6.75, latency median 5.5: only a (10, 4) and b (9, 2) are in the region
-    table = write_table(tmp_path / "t.csv", [
+def hand_made_2d_table(tmp_path):
+    """Eight rows; accuracy 75th percentile 6.75 and latency median 5.5: only a (10, 4) and b (9, 2)
+    lie in the region of interest."""
+    return write_table(tmp_path / "t.csv", [
         ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
         ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
     ])
+
+
+def test_roi_ratio_on_a_hand_made_2d_front(tmp_path):
+    # accuracy 75th percentile 6.75, latency median 5.5: only a (10, 4) and b (9, 2) are in the region
+    table = hand_made_2d_table(tmp_path)
     scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
     assert scorer.roi_ref.tolist() == [6.75, -5.5]
     box_a, box_b, overlap = 3.25 * 1.5, 2.25 * 3.5, 2.25 * 1.5
@@ -77,10 +87,7 @@ def test_hypervolume_gains_match_the_hypervolume_difference():
 def test_expected_improvement_oracle_takes_the_largest_gain_first(tmp_path):
     # as in the 2-D test above: b alone adds the most, then a completes the front; singleton
     # classes leave no training noise, so the oracle knows every value
-    table = write_table(tmp_path / "t.csv", [
-        ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
-        ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
-    ])
+    table = hand_made_2d_table(tmp_path)
     scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
     class_of = torch.arange(len(table.archs))
     total = 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
@@ -91,11 +98,50 @@ def test_expected_improvement_oracle_takes_the_largest_gain_first(tmp_path):
     assert noisy[-1] == pytest.approx(1.0)
 
 
+def test_function_oracle_reaches_a_row_its_cost_model_puts_outside_the_region(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    class_of = torch.arange(len(table.archs))
+    total = 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
+    exact, silent = scorer.y[:, 1:].clone(), torch.zeros(8, 1, dtype=torch.float64)
+    # exact costs without noise: the oracle of known costs, b first
+    assert function_oracle(scorer, class_of, exact, silent, budget=2) == pytest.approx([2.25 * 3.5 / total, 1.0])
+    # b's latency predicted at 6 ms, above the region's 5.5: without noise it is never a candidate
+    predicted = exact.clone()
+    predicted[1, 0] = -6.0
+    assert function_oracle(scorer, class_of, predicted, silent, budget=2)[-1] == pytest.approx(3.25 * 1.5 / total)
+    # with a 1 ms measurement noise it may land inside: a (certain) first, then b, measured at 2 ms
+    noisy = silent.clone()
+    noisy[1, 0] = 1.0
+    assert function_oracle(scorer, class_of, predicted, noisy, budget=2) == pytest.approx([3.25 * 1.5 / total, 1.0])
+
+
+def test_hermite_grid_integrates_independent_normals():
+    points, weights = hermite_grid([16, 8, 1])
+    assert points.shape == (128, 3) and weights.sum() == pytest.approx(1.0)
+    moments = (weights.unsqueeze(-1) * points.square()).sum(dim=0)
+    assert moments.tolist() == pytest.approx([1.0, 1.0, 0.0])  # one node: the mean itself
+
+
+def test_smooth_costs_recover_a_cost_of_the_op_choices_and_its_noise():
+    space = get_space("nb201")
+    rng = random.Random(0)
+    archs = list({space.format(a): a for a in (space.sample(rng) for _ in range(2000))}.values())
+    weights = torch.rand(6, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 3
+    ops = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+    exact = torch.tensor([sum(float(weights[e, ops.index(op)]) for e, op in enumerate(a)) for a in archs],
+                         dtype=torch.float64)
+    predicted, noise = smooth_costs(archs, exact.numpy())
+    assert (torch.as_tensor(predicted) - exact).square().mean().sqrt() < 0.05 * exact.std()
+    assert noise.max() < 0.05 * float(exact.std())
+    measured = exact + 0.5 * torch.randn(len(archs), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    _, noise = smooth_costs(archs, measured.numpy())
+    # out of fold, the model's own overfit adds to the noise: at least the noise, at most about three times it
+    assert 0.5 < float(np.median(noise)) < 1.6
+
+
 def test_gp_oracle_evaluates_its_initial_design_then_the_pool(tmp_path):
-    table = write_table(tmp_path / "t.csv", [
-        ("a", 10, 4, 0), ("b", 9, 2, 0), ("c", 1, 9, 0), ("d", 2, 8, 0), ("e", 3, 7, 0),
-        ("f", 4, 6, 0), ("g", 5, 5, 0), ("h", 6, 3, 0),
-    ])
+    table = hand_made_2d_table(tmp_path)
     scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
     inputs = torch.rand(8, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     # c, d, e and f cost more than the median (5.5): a, b, g and h are the candidates
