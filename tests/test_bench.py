@@ -12,6 +12,7 @@ from bench.methods import METHODS
 from bench.scoring import Problem, Scorer, evaluations_to
 from bench.table_ceiling import (
     class_indices,
+    class_mean_oracle,
     class_statistics,
     expected_improvement_oracle,
     function_oracle,
@@ -96,6 +97,20 @@ def test_expected_improvement_oracle_takes_the_largest_gain_first(tmp_path):
     # rows in the region still find the whole front whatever the draw
     noisy = expected_improvement_oracle(scorer, class_of, budget=2, model_error=5.0, seed=3, learns=True)
     assert noisy[-1] == pytest.approx(1.0)
+
+
+def test_class_mean_oracle_orders_by_the_costs_it_believes(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    texts, class_of = list(table.archs), torch.arange(8)
+    # singleton classes: no training noise, no margin; a and b are the region's rows, a the more accurate
+    assert class_mean_oracle(scorer, texts, class_of) == (pytest.approx(1.0), 2)
+    believed = scorer.y[:, 1:].clone()
+    believed[1, 0] = -6.0  # b believed at 6 ms, beyond the region's 5.5
+    ratio, needed = class_mean_oracle(scorer, texts, class_of, cost_mean=believed)
+    assert ratio == pytest.approx(3.25 * 1.5 / (3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5)) and needed is None
+    margin = torch.ones(8, 1, dtype=torch.float64)
+    assert class_mean_oracle(scorer, texts, class_of, cost_mean=believed, cost_margin=margin)[0] == pytest.approx(1.0)
 
 
 def test_function_oracle_reaches_a_row_its_cost_model_puts_outside_the_region(tmp_path):
