@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import torch
 from botorch.acquisition import AcquisitionFunction
@@ -27,19 +28,35 @@ from mobo.config import ObjectiveConfig
 Constraint = Callable[[Tensor], Tensor]
 
 
+class LinearBound(NamedTuple):
+    """One ``at_most`` / ``at_least`` as ``slope * y[..., index] + offset <= 0`` on maximize-form
+    outcomes ``y`` (``slope`` is +1 or -1)."""
+
+    index: int
+    slope: float
+    offset: float
+
+
+def linear_bounds(objectives: Sequence[ObjectiveConfig]) -> list[LinearBound]:
+    """Every ``at_most`` / ``at_least`` of ``objectives`` (in outcome order) as a :class:`LinearBound`:
+    with ``value = sign * y``, ``value <= b`` is ``sign * y - b <= 0`` and ``value >= b`` is
+    ``-sign * y + b <= 0``."""
+    bounds: list[LinearBound] = []
+    for i, o in enumerate(objectives):
+        if o.at_most is not None:
+            bounds.append(LinearBound(i, o.sign, -o.at_most))
+        if o.at_least is not None:
+            bounds.append(LinearBound(i, -o.sign, o.at_least))
+    return bounds
+
+
 def outcome_constraints(objectives: Sequence[ObjectiveConfig]) -> list[Constraint]:
     """BoTorch constraint callables for every ``at_most`` / ``at_least``.
 
     Outcomes are in maximize form (``sign * value``); a callable is ``<= 0``
     where the constraint holds.
     """
-    constraints: list[Constraint] = []
-    for i, o in enumerate(objectives):
-        if o.at_most is not None:
-            constraints.append(lambda y, i=i, s=o.sign, b=o.at_most: s * y[..., i] - b)
-        if o.at_least is not None:
-            constraints.append(lambda y, i=i, s=o.sign, b=o.at_least: b - s * y[..., i])
-    return constraints
+    return [lambda y, b=b: b.slope * y[..., b.index] + b.offset for b in linear_bounds(objectives)]
 
 
 def qlognehvi(
@@ -154,9 +171,7 @@ class MeasuredEHVI(AcquisitionFunction):
                  objectives: Sequence[ObjectiveConfig]) -> None:
         super().__init__(model=MeasuredOutcomes(model))
         self.y_front, self.ref_point = y_front, ref_point
-        # maximize-form bounds: an at_most b on value v = sign * y is sign * y <= b
-        self.bounds = [(i, o.sign, o.at_most, o.at_least) for i, o in enumerate(objectives)
-                       if o.at_most is not None or o.at_least is not None]
+        self.bounds = linear_bounds(objectives)
         self.constraints = outcome_constraints(objectives)
         self.alone = self.ehvi = self._ehvi(y_front)  # the measured front's, kept for set_X_pending(None)
         self.X_pending: Tensor | None = None  # BoTorch's sequential optimizer reads it first
@@ -188,12 +203,9 @@ class MeasuredEHVI(AcquisitionFunction):
         posterior = self.model.posterior(X)
         mean, sd = posterior.mean[..., 0, :], posterior.variance[..., 0, :].clamp_min(1e-18).sqrt()
         normal = torch.distributions.Normal(0.0, 1.0)
-        for i, sign, at_most, at_least in self.bounds:
-            # sign * y is normal with mean sign * mean_i and the same deviation
-            if at_most is not None:
-                value = value * normal.cdf((at_most - sign * mean[..., i]) / sd[..., i])
-            if at_least is not None:
-                value = value * normal.cdf((sign * mean[..., i] - at_least) / sd[..., i])
+        for b in self.bounds:
+            # slope * y + offset is normal with mean slope * mean + offset and the same deviation (|slope| = 1)
+            value = value * normal.cdf(-(b.slope * mean[..., b.index] + b.offset) / sd[..., b.index])
         return value
 
 
