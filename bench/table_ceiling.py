@@ -26,7 +26,7 @@ as good as that, fixed or learning a class from one evaluation of it): how good
 the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. With
 ``--function-oracle``, the EHVI oracle again knowing the function but not each
 string's costs: only what its op choices explain, and the measurement noise around
-that (:func:`function_oracle`): what a search that models the function perfectly
+that (:func:`expected_improvement_oracle` with ``costs``): what a search that models the function perfectly
 could do on devices whose latency is measured with noise. With
 ``--gp-seeds``, the same acquisition driven by the search's accuracy GP instead
 (:func:`gp_oracle`), one run per seed and problem. Then, per
@@ -247,12 +247,17 @@ def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget:
 
 def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: int = 100,
                                 nodes: int = 16, model_error: float = 0.0, seed: int = 0,
-                                learns: bool = False) -> list[float]:
+                                learns: bool = False,
+                                costs: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[float]:
     """:func:`ehvi_picks` with a perfect surrogate of the function, or one with a known error.
 
     The model knows every string's class mean and predicts ``N(class mean, s^2)``, ``s``
     the median within-class standard deviation of the classes of five or more strings
     (:func:`class_statistics`): what the search's acquisition would do with a perfect model.
+    With ``costs``, a string's costs are not known either (the *function oracle*): only what
+    its op choices explain (:func:`smooth_costs`), each measured cost drawn around that with
+    the measurement noise: what a search that models the function, and not each string's
+    own noise, could do with this acquisition.
 
     Args:
         scorer: the problem.
@@ -266,6 +271,8 @@ def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: 
         learns: whether evaluating one string of a class removes that class's error
             (a model that learns a class's mean exactly from one noisy evaluation:
             more than a real one can).
+        costs: ``n x (m-1)`` predicted costs, maximize form (negated), and ``n x (m-1)``
+            noise standard deviations of their measurement; ``None``: exact costs.
 
     Returns:
         The ROI ratio after each evaluation (``budget`` values).
@@ -284,8 +291,10 @@ def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: 
         return torch.where(known, true_mean[pool], mean[pool]), torch.where(known, noise, sd[pool])
 
     ref = scorer.roi_ref
-    pool = torch.nonzero((mean + 4.0 * sd > ref[0]) & (scorer.y[:, 1:] > ref[1:]).all(dim=-1)).flatten()
-    return ehvi_picks(scorer, pool, model, budget, nodes=nodes)
+    cost_mean, cost_sd = costs if costs is not None else (scorer.y[:, 1:], torch.zeros_like(scorer.y[:, 1:]))
+    pool = torch.nonzero((mean + 4.0 * sd > ref[0]) & (cost_mean + 4.0 * cost_sd > ref[1:]).all(dim=-1)).flatten()
+    return ehvi_picks(scorer, pool, model, budget, nodes=nodes, costs=costs,
+                      cost_nodes=8 if scorer.y.shape[1] == 2 else 5)
 
 
 def interaction_features(choices: np.ndarray, states: int, order: int) -> np.ndarray:
@@ -350,38 +359,6 @@ def smooth_costs(archs: list[NB201Arch], values: np.ndarray, folds: int = 5, rid
     squared = (values - predicted) ** 2
     spread = np.sqrt([squared[bin_of == k].mean() if (bin_of == k).any() else 0.0 for k in range(bins)])
     return predicted, spread[bin_of]
-
-
-def function_oracle(scorer: Scorer, class_of: torch.Tensor, cost_mean: torch.Tensor, cost_sd: torch.Tensor,
-                    budget: int = 100) -> list[float]:
-    """:func:`ehvi_picks` with a perfect model of the function, costs included.
-
-    Like :func:`expected_improvement_oracle` without a model error, but a string's costs are
-    not known either: only what its op choices explain (:func:`smooth_costs`), each measured
-    cost drawn around that with the measurement noise. What any search that models the
-    function, and not each string's own noise, could do with this acquisition.
-
-    Args:
-        scorer: the problem.
-        class_of: ``n`` class index of each table row (:func:`class_indices`).
-        cost_mean: ``n x (m-1)`` predicted costs, maximize form (negated).
-        cost_sd: ``n x (m-1)`` noise standard deviations of the costs.
-        budget: evaluations.
-
-    Returns:
-        The ROI ratio after each evaluation (``budget`` values).
-    """
-    mean, noise = class_statistics(scorer.y[:, 0], class_of)
-    sd = torch.full_like(mean, noise)
-    ref = scorer.roi_ref
-    reachable = (mean + 4.0 * sd > ref[0]) & (cost_mean + 4.0 * cost_sd > ref[1:]).all(dim=-1)
-    cost_nodes = 8 if scorer.y.shape[1] == 2 else 5
-
-    def model(chosen: list[int], pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return mean[pool], sd[pool]
-
-    return ehvi_picks(scorer, torch.nonzero(reachable).flatten(), model, budget,
-                      costs=(cost_mean, cost_sd), cost_nodes=cost_nodes)
 
 
 def gp_oracle(scorer: Scorer, inputs: torch.Tensor, budget: int = 100, initial: int = 10, seed: int = 0) -> list[float]:
@@ -490,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
     if args.function_oracle:
         print()
-        print("EHVI oracle that knows the function, costs included (function_oracle): class-mean accuracy, each cost "
+        print("EHVI oracle that knows the function, costs included (the function oracle): class-mean accuracy, each cost "
               "as far as the op choices explain it, measurement noise around both")
         print("| problem | cost noise in the ROI (median sd) | ROI ratio at 50 | at 100 | evaluations to 0.95 | "
               "class-mean oracle's order on believed costs, at 100: cost margin 0, 1, 2 noise sd |")
@@ -505,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             cost_sd = torch.as_tensor(np.stack([smooth[c][1] for c in costs], axis=-1))
             in_roi = (scorer.y > scorer.roi_ref).all(dim=-1)
             noise = ", ".join(f"{float(cost_sd[in_roi, k].median()):.3f}" for k in range(len(costs)))
-            trace = function_oracle(scorer, class_of, cost_mean, cost_sd)
+            trace = expected_improvement_oracle(scorer, class_of, costs=(cost_mean, cost_sd))
             needed = evaluations_to(trace, 0.95)
             layers = [class_mean_oracle(scorer, texts, class_of, cost_mean=cost_mean, cost_margin=k * cost_sd)[0]
                       for k in (0, 1, 2)]

@@ -15,7 +15,6 @@ from bench.table_ceiling import (
     class_mean_oracle,
     class_statistics,
     expected_improvement_oracle,
-    function_oracle,
     gp_oracle,
     hermite_grid,
     hypervolume_gains,
@@ -120,15 +119,15 @@ def test_function_oracle_reaches_a_row_its_cost_model_puts_outside_the_region(tm
     total = 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
     exact, silent = scorer.y[:, 1:].clone(), torch.zeros(8, 1, dtype=torch.float64)
     # exact costs without noise: the oracle of known costs, b first
-    assert function_oracle(scorer, class_of, exact, silent, budget=2) == pytest.approx([2.25 * 3.5 / total, 1.0])
+    assert expected_improvement_oracle(scorer, class_of, budget=2, costs=(exact, silent)) == pytest.approx([2.25 * 3.5 / total, 1.0])
     # b's latency predicted at 6 ms, above the region's 5.5: without noise it is never a candidate
     predicted = exact.clone()
     predicted[1, 0] = -6.0
-    assert function_oracle(scorer, class_of, predicted, silent, budget=2)[-1] == pytest.approx(3.25 * 1.5 / total)
+    assert expected_improvement_oracle(scorer, class_of, budget=2, costs=(predicted, silent))[-1] == pytest.approx(3.25 * 1.5 / total)
     # with a 1 ms measurement noise it may land inside: a (certain) first, then b, measured at 2 ms
     noisy = silent.clone()
     noisy[1, 0] = 1.0
-    assert function_oracle(scorer, class_of, predicted, noisy, budget=2) == pytest.approx([3.25 * 1.5 / total, 1.0])
+    assert expected_improvement_oracle(scorer, class_of, budget=2, costs=(predicted, noisy)) == pytest.approx([3.25 * 1.5 / total, 1.0])
 
 
 def test_hermite_grid_integrates_independent_normals():
