@@ -4,7 +4,7 @@ Usage::
 
     python -m bench.table_ceiling --table ../shared/benchmarks/nb201.csv [--draws 10]
         [--model-errors 0.25 0.5 1 2] [--error-draws 10] [--problems 1 2 3 4 5 6] [--function-oracle]
-        [--gp-seeds 0 1 2 3 4]
+        [--hindsight] [--gp-seeds 0 1 2 3 4]
 
 For every problem of the NB201 device benchmark, prints the number of rows in the
 region of interest (ROI), the Pareto-optimal rows in it with the size of their
@@ -27,7 +27,12 @@ the accuracy model must be for a ROI ratio of 0.95 at 100 evaluations. With
 ``--function-oracle``, the EHVI oracle again knowing the function but not each
 string's costs: only what its op choices explain, and the measurement noise around
 that (:func:`expected_improvement_oracle` with ``costs``): what a search that models the function perfectly
-could do on devices whose latency is measured with noise. With
+could do on devices whose latency is measured with noise. With ``--hindsight``, the
+row each front hangs on, its chance of landing in the ROI under that perfect model and
+how many rows have a larger one (:func:`roi_chance`), and the best of twenty
+perfect-model policies whose exploration is tuned after seeing their results
+(:func:`hindsight_policies`): what a search that knew the function could reach on
+that table at best. With
 ``--gp-seeds``, the same acquisition driven by the search's accuracy GP instead
 (:func:`gp_oracle`), one run per seed and problem. Then, per
 cost column, how much of it a linear model on op counts explains when the ops
@@ -129,7 +134,7 @@ def class_statistics(values: torch.Tensor, class_of: torch.Tensor) -> tuple[torc
 
 def class_mean_oracle(scorer: Scorer, texts: list[str], class_of: torch.Tensor, target: float = 0.95,
                       budget: int = 100, cost_mean: torch.Tensor | None = None,
-                      cost_margin: torch.Tensor | None = None) -> tuple[float, int | None]:
+                      cost_margin: torch.Tensor | None = None, cut: float = 2.0) -> tuple[float, int | None]:
     """The class-mean oracle of the module docstring.
 
     Args:
@@ -142,13 +147,15 @@ def class_mean_oracle(scorer: Scorer, texts: list[str], class_of: torch.Tensor, 
             :func:`smooth_costs`' predictions; ``None``: the exact costs.
         cost_margin: ``n x (m-1)`` how far beyond the ROI's cost bounds a believed cost may
             lie for the row to be evaluated (maximize form: positive); ``None``: none.
+        cut: how many training-noise deviations below the ROI's accuracy bound a class mean
+            may lie for its strings to be evaluated.
 
     Returns:
         Its ROI ratio after ``budget`` evaluations, and the evaluations it needs to
         reach ``target`` (``None`` if it never does).
     """
     mean, spread = class_statistics(scorer.y[:, 0], class_of)
-    margin = 2.0 * spread
+    margin = cut * spread
     ref = scorer.roi_ref
     costs = scorer.y[:, 1:] if cost_mean is None else cost_mean
     slack = torch.zeros_like(costs) if cost_margin is None else cost_margin
@@ -248,7 +255,8 @@ def ehvi_picks(scorer: Scorer, pool: torch.Tensor, model: AccuracyModel, budget:
 def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: int = 100,
                                 nodes: int = 16, model_error: float = 0.0, seed: int = 0,
                                 learns: bool = False,
-                                costs: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[float]:
+                                costs: tuple[torch.Tensor, torch.Tensor] | None = None,
+                                widen: float = 1.0) -> list[float]:
     """:func:`ehvi_picks` with a perfect surrogate of the function, or one with a known error.
 
     The model knows every string's class mean and predicts ``N(class mean, s^2)``, ``s``
@@ -273,11 +281,14 @@ def expected_improvement_oracle(scorer: Scorer, class_of: torch.Tensor, budget: 
             more than a real one can).
         costs: ``n x (m-1)`` predicted costs, maximize form (negated), and ``n x (m-1)``
             noise standard deviations of their measurement; ``None``: exact costs.
+        widen: factor on the accuracy deviation the acquisition draws from (above 1: it
+            explores more than the model warrants).
 
     Returns:
         The ROI ratio after each evaluation (``budget`` values).
     """
     true_mean, noise = class_statistics(scorer.y[:, 0], class_of)
+    noise *= widen
     mean = true_mean.clone()
     if model_error > 0:
         generator = torch.Generator().manual_seed(seed)
@@ -361,6 +372,89 @@ def smooth_costs(archs: list[NB201Arch], values: np.ndarray, folds: int = 5, rid
     return predicted, spread[bin_of]
 
 
+def believed_costs(scorer: Scorer, archs: list[NB201Arch], table: BenchmarkTable,
+                   smooth: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """A problem's costs as far as the op choices explain them (:func:`smooth_costs`).
+
+    Args:
+        scorer: the problem.
+        archs: the table's cells, in row order.
+        table: the table.
+        smooth: per cost column, :func:`smooth_costs`' result; filled for the columns missing.
+
+    Returns:
+        ``n x (m-1)`` believed costs, maximize form (negated), and ``n x (m-1)`` noise
+        standard deviations (ms or mJ).
+    """
+    columns = scorer.problem.columns[1:]
+    for column in columns:
+        if column not in smooth:
+            smooth[column] = smooth_costs(archs, table.column(column).astype(float))
+    return (-torch.as_tensor(np.stack([smooth[c][0] for c in columns], axis=-1)),
+            torch.as_tensor(np.stack([smooth[c][1] for c in columns], axis=-1)))
+
+
+def roi_chance(scorer: Scorer, class_of: torch.Tensor, cost_mean: torch.Tensor, cost_sd: torch.Tensor) -> torch.Tensor:
+    """Each row's chance of landing inside the ROI under a perfect model of the function.
+
+    The accuracy is drawn around its class mean with the training noise of one string
+    (:func:`class_statistics`), each cost around its believed value with its noise, all
+    independently.
+
+    Args:
+        scorer: the problem.
+        class_of: ``n`` class index of each row (:func:`class_indices`).
+        cost_mean: ``n x (m-1)`` believed costs, maximize form (negated).
+        cost_sd: ``n x (m-1)`` their noise standard deviations (0: known exactly).
+
+    Returns:
+        ``n`` probabilities.
+    """
+    mean, noise = class_statistics(scorer.y[:, 0], class_of)
+    ref = scorer.roi_ref
+    mu = torch.cat([mean.unsqueeze(-1), cost_mean], dim=-1)
+    sd = torch.cat([torch.full_like(mean, noise).unsqueeze(-1), cost_sd], dim=-1)
+    # a deviation of 0 is a value known exactly: a step instead of the normal's limit
+    inside = torch.where(sd > 0, torch.special.ndtr((mu - ref) / sd.clamp_min(1e-12)), (mu > ref).to(mu.dtype))
+    return inside.prod(dim=-1)
+
+
+def hindsight_policies(scorer: Scorer, texts: list[str], class_of: torch.Tensor, cost_mean: torch.Tensor,
+                       cost_sd: torch.Tensor, budget: int = 100) -> dict[str, float]:
+    """Perfect-model policies with their exploration tuned in hindsight, each one's ROI ratio.
+
+    The EHVI function oracle (:func:`expected_improvement_oracle` with ``costs``) with the
+    accuracy deviation it draws from widened 1, 1.5, 2 or 3 times and the costs' 1 or 2 times,
+    and the class-mean oracle's layer order (:func:`class_mean_oracle`) on the believed costs
+    with an accuracy cut of 0-3 training-noise deviations and a cost margin of 0-2 cost-noise
+    deviations: 20 policies that know the function. The best of them on a problem, picked
+    after seeing its result, bounds from above what choosing among them could reach there.
+
+    Args:
+        scorer: the problem.
+        texts: the table's architecture strings, in row order.
+        class_of: ``n`` class index of each row (:func:`class_indices`).
+        cost_mean: ``n x (m-1)`` believed costs, maximize form (negated).
+        cost_sd: ``n x (m-1)`` their noise standard deviations.
+        budget: evaluations.
+
+    Returns:
+        ROI ratio after ``budget`` evaluations by policy name.
+    """
+    ratios = {}
+    for widen in (1.0, 1.5, 2.0, 3.0):
+        for cost_widen in (1.0, 2.0):
+            trace = expected_improvement_oracle(scorer, class_of, budget, costs=(cost_mean, cost_widen * cost_sd),
+                                                widen=widen)
+            ratios[f"EHVI, accuracy sd x{widen:g}, cost sd x{cost_widen:g}"] = trace[-1]
+    for cut in (0, 1, 2, 3):
+        for margin in (0, 1, 2):
+            ratios[f"layer order, cut {cut} sd, cost margin {margin} sd"] = class_mean_oracle(
+                scorer, texts, class_of, budget=budget, cost_mean=cost_mean, cost_margin=margin * cost_sd,
+                cut=float(cut))[0]
+    return ratios
+
+
 def gp_oracle(scorer: Scorer, inputs: torch.Tensor, budget: int = 100, initial: int = 10, seed: int = 0) -> list[float]:
     """:func:`ehvi_picks` with the search's accuracy GP instead of a perfect model.
 
@@ -412,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--function-oracle", action="store_true",
                         help="also run the EHVI oracle that knows the function but not each string's cost noise "
                              "(about 20 s a problem, 50 s for the 3-objective one)")
+    parser.add_argument("--hindsight", action="store_true",
+                        help="also print the row each front hangs on, with its chance under a perfect model, and the "
+                             "best of twenty perfect-model policies tuned in hindsight (about 20 minutes)")
     parser.add_argument("--gp-seeds", type=int, nargs="*", default=[],
                         help="seeds of gp_oracle runs per problem (about 80 s each; none by default)")
     args = parser.parse_args(argv)
@@ -465,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
                     cells.append(f"{q2:.3f} [{q1:.2f}, {q3:.2f}]")
                 kind = "learns a class from one evaluation" if learns else "fixed"
                 print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
+    smooth: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per cost column, smooth_costs' result
     if args.function_oracle:
         print()
         print("EHVI oracle that knows the function, costs included (the function oracle): class-mean accuracy, each cost "
@@ -472,16 +570,10 @@ def main(argv: list[str] | None = None) -> int:
         print("| problem | cost noise in the ROI (median sd) | ROI ratio at 50 | at 100 | evaluations to 0.95 | "
               "class-mean oracle's order on believed costs, at 100: cost margin 0, 1, 2 noise sd |")
         print("|---|---|---|---|---|---|")
-        smooth: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for scorer in scorers:
-            costs = scorer.problem.columns[1:]
-            for column in costs:
-                if column not in smooth:
-                    smooth[column] = smooth_costs(archs, table.column(column).astype(float))
-            cost_mean = -torch.as_tensor(np.stack([smooth[c][0] for c in costs], axis=-1))
-            cost_sd = torch.as_tensor(np.stack([smooth[c][1] for c in costs], axis=-1))
+            cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
             in_roi = (scorer.y > scorer.roi_ref).all(dim=-1)
-            noise = ", ".join(f"{float(cost_sd[in_roi, k].median()):.3f}" for k in range(len(costs)))
+            noise = ", ".join(f"{float(cost_sd[in_roi, k].median()):.3f}" for k in range(cost_sd.shape[-1]))
             trace = expected_improvement_oracle(scorer, class_of, costs=(cost_mean, cost_sd))
             needed = evaluations_to(trace, 0.95)
             layers = [class_mean_oracle(scorer, texts, class_of, cost_mean=cost_mean, cost_margin=k * cost_sd)[0]
@@ -489,6 +581,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {scorer.problem.name} | {noise} | {trace[min(50, len(trace)) - 1]:.3f} | {trace[-1]:.3f} | "
                   f"{'never' if math.isnan(needed) else int(needed)} | {', '.join(f'{r:.3f}' for r in layers)} |",
                   flush=True)
+    if args.hindsight:
+        print()
+        print("The row the front hangs on (the Pareto row of the ROI whose absence costs the most), and its chance under "
+              "a perfect model of the function (class-mean accuracy, believed costs, noise around both)")
+        print("| problem | row | its ROI ratio alone | every other row's | its chance of landing in the ROI | "
+              "rows with a larger chance |")
+        print("|---|---|---|---|---|---|")
+        for scorer in scorers:
+            cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
+            front = sorted(scorer.front_in_roi)
+            without = {i: scorer.roi_ratio([texts[j] for j in front if j != i]) for i in front}
+            row = min(without, key=without.__getitem__)
+            others = scorer.roi_ratio(texts[:row] + texts[row + 1:])
+            chance = roi_chance(scorer, class_of, cost_mean, cost_sd)
+            print(f"| {scorer.problem.name} | `{texts[row]}` | {scorer.roi_ratio([texts[row]]):.3f} | {others:.3f} | "
+                  f"{float(chance[row]):.4f} | {int((chance > chance[row]).sum())} |", flush=True)
+        print()
+        print("Twenty perfect-model policies, their exploration tuned in hindsight (hindsight_policies): ROI ratio at 100")
+        print("| problem | best policy | its ratio | policies reaching 0.95 | median over the 20 |")
+        print("|---|---|---|---|---|")
+        for scorer in scorers:
+            cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
+            ratios = hindsight_policies(scorer, texts, class_of, cost_mean, cost_sd)
+            best = max(ratios, key=ratios.__getitem__)
+            print(f"| {scorer.problem.name} | {best} | {ratios[best]:.3f} | {sum(r >= 0.95 for r in ratios.values())} | "
+                  f"{statistics.median(ratios.values()):.3f} |", flush=True)
     if args.gp_seeds:
         inputs = torch.tensor([space.live_one_hot(a) + space.path_encoding(a) for a in archs], dtype=torch.float64)
         print()

@@ -17,8 +17,10 @@ from bench.table_ceiling import (
     expected_improvement_oracle,
     gp_oracle,
     hermite_grid,
+    hindsight_policies,
     hypervolume_gains,
     layer_order,
+    roi_chance,
     smooth_costs,
 )
 from mobo.objectives.table import BenchmarkTable
@@ -128,6 +130,45 @@ def test_function_oracle_reaches_a_row_its_cost_model_puts_outside_the_region(tm
     noisy = silent.clone()
     noisy[1, 0] = 1.0
     assert expected_improvement_oracle(scorer, class_of, budget=2, costs=(predicted, noisy)) == pytest.approx([3.25 * 1.5 / total, 1.0])
+
+
+def test_class_mean_oracle_cut_admits_a_class_mean_below_the_bound(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    # b (9 %) shares a class with c, d, e, f (1-4 %): class mean 3.8, training noise sqrt(9.7) = 3.11
+    class_of = torch.tensor([0, 2, 2, 2, 2, 2, 1, 3])
+    texts, total = list(table.archs), 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
+    assert class_mean_oracle(scorer, texts, class_of, cut=0.0)[0] == pytest.approx(3.25 * 1.5 / total)  # a only
+    assert class_mean_oracle(scorer, texts, class_of, cut=1.0)[0] == pytest.approx(1.0)  # 6.75 - 3.11 < 3.8
+
+
+def test_roi_chance_under_a_perfect_model(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    exact, silent = scorer.y[:, 1:].clone(), torch.zeros(8, 1, dtype=torch.float64)
+    # singleton classes, exact costs: a certainty for a and b, none for the others
+    assert roi_chance(scorer, torch.arange(8), exact, silent).tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
+    believed, noisy = exact.clone(), silent.clone()
+    believed[1, 0], noisy[1, 0] = -6.0, 1.0  # b believed at 6 ms with a 1 ms noise: below 5.5 with P(z < -0.5)
+    assert roi_chance(scorer, torch.arange(8), believed, noisy)[1] == pytest.approx(0.308538, abs=1e-6)
+    # in a class of five with a 3.11-point noise b's accuracy clears 6.75 with P(z > (6.75 - 3.8) / 3.11)
+    chance = roi_chance(scorer, torch.tensor([0, 2, 2, 2, 2, 2, 1, 3]), exact, silent)
+    assert chance[1] == pytest.approx(float(torch.special.ndtr(torch.tensor(-2.95 / math.sqrt(9.7)))))
+
+
+def test_hindsight_policies_run_twenty_perfect_model_policies(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    believed, noisy = scorer.y[:, 1:].clone(), torch.zeros(8, 1, dtype=torch.float64)
+    believed[1, 0], noisy[1, 0] = -6.0, 1.0  # b believed just beyond the cost bound, with noise
+    ratios = hindsight_policies(scorer, list(table.archs), torch.arange(8), believed, noisy, budget=2)
+    assert len(ratios) == 20
+    a_only = 3.25 * 1.5 / (3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5)
+    # every EHVI policy weighs b's chance and takes it second; the layer order needs a cost margin
+    assert all(r == pytest.approx(1.0) for name, r in ratios.items() if name.startswith("EHVI"))
+    for name, r in ratios.items():
+        if name.startswith("layer order"):
+            assert r == pytest.approx(a_only if name.endswith("margin 0 sd") else 1.0)
 
 
 def test_hermite_grid_integrates_independent_normals():
