@@ -372,6 +372,30 @@ def smooth_costs(archs: list[NB201Arch], values: np.ndarray, folds: int = 5, rid
     return predicted, spread[bin_of]
 
 
+def pivotal_row(scorer: Scorer) -> tuple[int, float]:
+    """The Pareto row of the ROI whose absence costs the most hypervolume.
+
+    Returns:
+        Its table row index, and the ROI ratio of the ROI's Pareto rows without it (one
+        minus the share only that row adds: what a search loses by missing it).
+    """
+    front = sorted(scorer.front_in_roi)
+    texts = scorer.table.archs
+    without = {i: scorer.roi_ratio([texts[j] for j in front if j != i]) for i in front}
+    row = min(without, key=without.__getitem__)
+    return row, without[row]
+
+
+def print_table_head(columns: Sequence[str], title: str | None = None) -> None:
+    """Prints a Markdown table's header (after a blank line and ``title`` when given)."""
+    if title is not None:
+        print()
+        if title:
+            print(title)
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
 def believed_costs(scorer: Scorer, archs: list[NB201Arch], table: BenchmarkTable,
                    smooth: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
     """A problem's costs as far as the op choices explain them (:func:`smooth_costs`).
@@ -522,10 +546,9 @@ def main(argv: list[str] | None = None) -> int:
         classes[key].append(text)
     class_of = class_indices([key_of[t] for t in texts])
     print(f"{len(texts)} rows, {len(classes)} canonical keys")
-    print("| problem | ROI rows | Pareto rows in ROI | their class sizes | largest share of one row | "
-          "ROI ratio, one string per key | class-mean oracle: evaluations to 0.95 | its ratio at 100 | "
-          "EHVI oracle: evaluations to 0.95 | its ratio at 100 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print_table_head(["problem", "ROI rows", "Pareto rows in ROI", "their class sizes", "largest share of one row",
+                      "ROI ratio, one string per key", "class-mean oracle: evaluations to 0.95", "its ratio at 100",
+                      "EHVI oracle: evaluations to 0.95", "its ratio at 100"])
     for k in args.problems:
         if not 1 <= k <= len(PROBLEMS):
             parser.error(f"--problems: {k} is not one of 1-{len(PROBLEMS)}")
@@ -534,8 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         roi_rows = int((scorer.y > scorer.roi_ref).all(dim=-1).sum())
         front = sorted(scorer.front_in_roi)
         sizes = [len(classes[key_of[texts[i]]]) for i in front]
-        # the hypervolume only that row adds (what a search loses by missing it)
-        share = max(1.0 - scorer.roi_ratio([texts[j] for j in front if j != i]) for i in front)
+        share = 1.0 - pivotal_row(scorer)[1]
         ceilings = []
         for draw in range(args.draws):
             rng = random.Random(draw)
@@ -547,11 +569,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(ceilings):.3f} | {needed if needed is not None else 'never'} | "
               f"{oracle_ratio:.3f} | {'never' if math.isnan(ehvi_needed) else int(ehvi_needed)} | {trace[-1]:.3f} |")
     if args.model_errors:
-        print()
-        print("EHVI oracle with an error of the given standard deviation (accuracy points) on every class mean: "
-              f"ROI ratio at 100, median [interquartile range] of {args.error_draws} draws of the errors")
-        print("| error | model | " + " | ".join(map(str, args.problems)) + " |")
-        print("|---|---|" + "---|" * len(scorers))
+        print_table_head(["error", "model", *map(str, args.problems)],
+                         "EHVI oracle with an error of the given standard deviation (accuracy points) on every class "
+                         f"mean: ROI ratio at 100, median [interquartile range] of {args.error_draws} draws of the errors")
         for error in args.model_errors:
             for learns in (False, True):
                 cells = []
@@ -564,12 +584,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {error:g} | {kind} | " + " | ".join(cells) + " |", flush=True)
     smooth: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per cost column, smooth_costs' result
     if args.function_oracle:
-        print()
-        print("EHVI oracle that knows the function, costs included (the function oracle): class-mean accuracy, each cost "
-              "as far as the op choices explain it, measurement noise around both")
-        print("| problem | cost noise in the ROI (median sd) | ROI ratio at 50 | at 100 | evaluations to 0.95 | "
-              "class-mean oracle's order on believed costs, at 100: cost margin 0, 1, 2 noise sd |")
-        print("|---|---|---|---|---|---|")
+        print_table_head(["problem", "cost noise in the ROI (median sd)", "ROI ratio at 50", "at 100",
+                          "evaluations to 0.95",
+                          "class-mean oracle's order on believed costs, at 100: cost margin 0, 1, 2 noise sd"],
+                         "EHVI oracle that knows the function, costs included (the function oracle): class-mean "
+                         "accuracy, each cost as far as the op choices explain it, measurement noise around both")
         for scorer in scorers:
             cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
             in_roi = (scorer.y > scorer.roi_ref).all(dim=-1)
@@ -582,25 +601,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'never' if math.isnan(needed) else int(needed)} | {', '.join(f'{r:.3f}' for r in layers)} |",
                   flush=True)
     if args.hindsight:
-        print()
-        print("The row the front hangs on (the Pareto row of the ROI whose absence costs the most), and its chance under "
-              "a perfect model of the function (class-mean accuracy, believed costs, noise around both)")
-        print("| problem | row | its ROI ratio alone | every other row's | its chance of landing in the ROI | "
-              "rows with a larger chance |")
-        print("|---|---|---|---|---|---|")
+        print_table_head(["problem", "row", "its ROI ratio alone", "every other row's",
+                          "its chance of landing in the ROI", "rows with a larger chance"],
+                         "The row the front hangs on (pivotal_row), and its chance under a perfect model of the "
+                         "function (class-mean accuracy, believed costs, noise around both)")
         for scorer in scorers:
             cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
-            front = sorted(scorer.front_in_roi)
-            without = {i: scorer.roi_ratio([texts[j] for j in front if j != i]) for i in front}
-            row = min(without, key=without.__getitem__)
+            row = pivotal_row(scorer)[0]
             others = scorer.roi_ratio(texts[:row] + texts[row + 1:])
             chance = roi_chance(scorer, class_of, cost_mean, cost_sd)
             print(f"| {scorer.problem.name} | `{texts[row]}` | {scorer.roi_ratio([texts[row]]):.3f} | {others:.3f} | "
                   f"{float(chance[row]):.4f} | {int((chance > chance[row]).sum())} |", flush=True)
-        print()
-        print("Twenty perfect-model policies, their exploration tuned in hindsight (hindsight_policies): ROI ratio at 100")
-        print("| problem | best policy | its ratio | policies reaching 0.95 | median over the 20 |")
-        print("|---|---|---|---|---|")
+        print_table_head(["problem", "best policy", "its ratio", "policies reaching 0.95", "median over the 20"],
+                         "Twenty perfect-model policies, their exploration tuned in hindsight (hindsight_policies): "
+                         "ROI ratio at 100")
         for scorer in scorers:
             cost_mean, cost_sd = believed_costs(scorer, archs, table, smooth)
             ratios = hindsight_policies(scorer, texts, class_of, cost_mean, cost_sd)
@@ -609,18 +623,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{statistics.median(ratios.values()):.3f} |", flush=True)
     if args.gp_seeds:
         inputs = torch.tensor([space.live_one_hot(a) + space.path_encoding(a) for a in archs], dtype=torch.float64)
-        print()
-        print("EHVI with the search's accuracy GP (gp_oracle): ROI ratio at 100 per seed, and the median")
-        print("| problem | " + " | ".join(f"seed {k}" for k in args.gp_seeds) + " | median |")
-        print("|---|" + "---|" * (len(args.gp_seeds) + 1))
+        print_table_head(["problem", *(f"seed {k}" for k in args.gp_seeds), "median"],
+                         "EHVI with the search's accuracy GP (gp_oracle): ROI ratio at 100 per seed, and the median")
         for scorer in scorers:
             ratios = [gp_oracle(scorer, inputs, seed=k)[-1] for k in args.gp_seeds]
             print(f"| {scorer.problem.name} | " + " | ".join(f"{r:.3f}" for r in ratios)
                   + f" | {statistics.median(ratios):.3f} |", flush=True)
-    print()
     all_ops, live_ops = op_counts(archs, False), op_counts(archs, True)
-    print("| cost column | R² on op counts, all edges | R² on op counts, live edges |")
-    print("|---|---|---|")
+    print_table_head(["cost column", "R² on op counts, all edges", "R² on op counts, live edges"], "")
     for column in sorted({c for p in PROBLEMS for c in p[1:]}):
         y = table.column(column)
         print(f"| {column} | {r_squared(all_ops, y):.3f} | {r_squared(live_ops, y):.3f} |")

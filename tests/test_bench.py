@@ -20,6 +20,7 @@ from bench.table_ceiling import (
     hindsight_policies,
     hypervolume_gains,
     layer_order,
+    pivotal_row,
     roi_chance,
     smooth_costs,
 )
@@ -140,6 +141,13 @@ def test_class_mean_oracle_cut_admits_a_class_mean_below_the_bound(tmp_path):
     texts, total = list(table.archs), 3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5
     assert class_mean_oracle(scorer, texts, class_of, cut=0.0)[0] == pytest.approx(3.25 * 1.5 / total)  # a only
     assert class_mean_oracle(scorer, texts, class_of, cut=1.0)[0] == pytest.approx(1.0)  # 6.75 - 3.11 < 3.8
+
+
+def test_pivotal_row_is_the_one_whose_absence_costs_most(tmp_path):
+    table = hand_made_2d_table(tmp_path)
+    scorer = Scorer(table, Problem("acc/lat", ("acc", "lat")))
+    # without b only a's box is left (4.875 of 9.375); without a, b's (7.875)
+    assert pivotal_row(scorer) == (1, pytest.approx(3.25 * 1.5 / (3.25 * 1.5 + 2.25 * 3.5 - 2.25 * 1.5)))
 
 
 def test_roi_chance_under_a_perfect_model(tmp_path):
