@@ -172,7 +172,6 @@ class MeasuredEHVI(AcquisitionFunction):
         super().__init__(model=MeasuredOutcomes(model))
         self.y_front, self.ref_point = y_front, ref_point
         self.bounds = linear_bounds(objectives)
-        self.constraints = outcome_constraints(objectives)
         self.alone = self.ehvi = self._ehvi(y_front)  # the measured front's, kept for set_X_pending(None)
         self.X_pending: Tensor | None = None  # BoTorch's sequential optimizer reads it first
 
@@ -191,8 +190,8 @@ class MeasuredEHVI(AcquisitionFunction):
         with torch.no_grad():
             believed = self.model.posterior(X_pending).mean
         ok = torch.ones(len(believed), dtype=torch.bool)
-        for holds in self.constraints:
-            ok &= holds(believed) <= 0
+        for b in self.bounds:
+            ok &= b.slope * believed[:, b.index] + b.offset <= 0
         self.ehvi = self._ehvi(torch.cat([self.y_front, believed[ok]]))
 
     def forward(self, X: Tensor) -> Tensor:

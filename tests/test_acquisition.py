@@ -88,6 +88,20 @@ def test_measured_ehvi_counts_pending_points_at_their_means(two_outcome_gp):
     assert torch.allclose(acq(x.unsqueeze(1)).detach(), alone)
 
 
+def test_measured_ehvi_leaves_out_a_pending_point_whose_mean_breaks_a_bound(two_outcome_gp):
+    """The earlier pick's mean latency (0.87) breaks ``latency <= 0.5``: it joins no front, so the
+    later picks score as they would alone; without the bound it does join."""
+    model, y = two_outcome_gp
+    ref = torch.tensor([1.0, -0.95], dtype=torch.float64)
+    x = torch.tensor([[0.9, 0.8, 0.7], [0.9, 0.8, 0.7], [0.2, 0.9, 0.9]], dtype=torch.float64)
+    bounded = (OBJECTIVES[0], ObjectiveConfig("latency", "table", "minimize", at_most=0.5))
+    for objectives, joins in ((bounded, False), (OBJECTIVES, True)):
+        acq = MeasuredEHVI(model, y, ref, objectives)
+        alone = acq(x.unsqueeze(1)).detach()
+        acq.set_X_pending(x[:1])
+        assert torch.allclose(acq(x.unsqueeze(1)).detach(), alone) != joins
+
+
 def test_measured_ehvi_weighs_by_the_chance_of_meeting_a_constraint(two_outcome_gp):
     """``latency <= 0.5`` (the second outcome is minus the latency) multiplies each value by
     P(-y2 <= 0.5) under the new measurement's normal posterior; with no feasible point yet the
