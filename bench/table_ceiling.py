@@ -386,12 +386,11 @@ def pivotal_row(scorer: Scorer) -> tuple[int, float]:
     return row, without[row]
 
 
-def print_table_head(columns: Sequence[str], title: str | None = None) -> None:
-    """Prints a Markdown table's header (after a blank line and ``title`` when given)."""
-    if title is not None:
-        print()
-        if title:
-            print(title)
+def print_table_head(columns: Sequence[str], title: str = "") -> None:
+    """Prints a blank line, ``title`` when given, and a Markdown table's header."""
+    print()
+    if title:
+        print(title)
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
 
@@ -630,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {scorer.problem.name} | " + " | ".join(f"{r:.3f}" for r in ratios)
                   + f" | {statistics.median(ratios):.3f} |", flush=True)
     all_ops, live_ops = op_counts(archs, False), op_counts(archs, True)
-    print_table_head(["cost column", "R² on op counts, all edges", "R² on op counts, live edges"], "")
+    print_table_head(["cost column", "R² on op counts, all edges", "R² on op counts, live edges"])
     for column in sorted({c for p in PROBLEMS for c in p[1:]}):
         y = table.column(column)
         print(f"| {column} | {r_squared(all_ops, y):.3f} | {r_squared(live_ops, y):.3f} |")
