@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from gvae.train import TrainConfig, train_and_evaluate
+from gvae.settings import ModelSettings, TrainSettings
+from gvae.train import train_and_evaluate
 from spaces import get_space
 
 KEYS = ("recon_exact", "validity_raw", "validity", "uniqueness", "uniqueness_uniform", "novelty", "train_seconds")
@@ -24,17 +25,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--space", default="nb201")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    parser.add_argument("--latent-dim", type=int, default=TrainConfig.latent_dim)
+    parser.add_argument("--epochs", type=int, default=TrainSettings.epochs)
+    parser.add_argument("--latent-dim", type=int, default=ModelSettings.latent_dim)
     parser.add_argument("--samples", type=int, default=10_000)
-    parser.add_argument("--max-archs", type=int, default=TrainConfig.max_archs,
+    parser.add_argument("--max-archs", type=int, default=TrainSettings.max_archs,
                         help="train on all architectures of a space this small, else on this many uniform samples")
     args = parser.parse_args()
     space = get_space(args.space)
     rows = []
     for seed in args.seeds:
-        config = TrainConfig(epochs=args.epochs, latent_dim=args.latent_dim, seed=seed, max_archs=args.max_archs)
-        _, metrics = train_and_evaluate(space, config, n_samples=args.samples, progress=False)
+        config = TrainSettings(epochs=args.epochs, seed=seed, max_archs=args.max_archs)
+        _, metrics = train_and_evaluate(space, ModelSettings(latent_dim=args.latent_dim), config,
+                                        n_samples=args.samples, progress=False)
         metrics["recon_ops"] = metrics["recon_per_element"]["ops"]
         metrics["recon_edges"] = metrics["recon_per_element"]["edges"]
         rows.append(metrics)

@@ -9,9 +9,12 @@ order it evaluated them.
   with rounding repair; duplicates eliminated.
 * ``motpe``: Optuna ``TPESampler(multivariate=True)`` with one direction per objective.
 * ``onehot-bo``: BoTorch qLogNEHVI on the 30-dimensional one-hot cell encoding
-  (continuous relaxation, argmax rounding), no VAE.
-* ``pool-bo``: the same GP and qLogNEHVI in the VAE latent space, maximized over
-  the encoded pool of all unevaluated cells (arch2vec-style ranking).
+  (continuous relaxation, argmax rounding), no VAE (:class:`OneHotBO`).
+* ``pool-bo``: a GP on the VAE latent codes and qLogNEHVI, maximized over the
+  encoded pool of all unevaluated cells (arch2vec-style ranking, :class:`PoolBO`).
+
+The BO peers run in the search's own loop (initial design, run directory) with
+their own proposer.
 
 The BO peers, like LatentNAS, never evaluate the same cell string twice (two
 strings of one canonical key are two table rows with their own latency).
@@ -25,17 +28,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
+from botorch.acquisition import AcquisitionFunction
+from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.models.model import Model
+from botorch.optim import optimize_acqf
+from botorch.sampling import SobolQMCNormalSampler
+from torch import Tensor
 
 from bench.scoring import Problem
 from mobo import config as config_module
-from mobo.acquisition import outcome_constraints, qlognehvi
-from mobo.candidates import optimize, select, unseen_sample
+from mobo.acquisition import Constraint, outcome_constraints
+from mobo.candidates import unseen_sample
 from mobo.config import Config
 from mobo.loop import Search
 from mobo.objectives.table import BenchmarkTable
+from mobo.proposer import Proposal, Proposer
 from mobo.results import maximize_form
-from mobo.surrogate import fit_gp, unit_box
-from spaces import get_space
+from mobo.selection import select
+from mobo.surrogate import fit_gp, hyperparameters, unit_box
+from spaces import Arch, get_space
 from spaces.nb201 import EDGES, OPS
 
 _NB201 = get_space("nb201")
@@ -63,15 +74,25 @@ def search_config(table: BenchmarkTable, problem: Problem, budget: int, seed: in
     }, list(overrides)))
 
 
-def _run(search: Search) -> list[str]:
+def _run(config: Config, run_dir: Path, proposer: Proposer | None = None) -> list[str]:
+    search = Search(config, run_dir, proposer=proposer, progress=False)
     search.run()
     return [r.arch for r in search.history.records]
 
 
+def qlognehvi(model: Model, x_baseline: Tensor, ref_point: Tensor, constraints: list[Constraint],
+              mc_samples: int) -> AcquisitionFunction:
+    """BoTorch's qLogNEHVI (Ament et al. 2023) over every outcome (maximized) above ``ref_point``."""
+    return qLogNoisyExpectedHypervolumeImprovement(
+        model=model, ref_point=ref_point, X_baseline=x_baseline,
+        sampler=SobolQMCNormalSampler(torch.Size([mc_samples])), constraints=constraints or None,
+        prune_baseline=True,
+    )
+
+
 def latentnas(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path,
               overrides: Sequence[str] = ()) -> list[str]:
-    config = search_config(table, problem, budget, seed, overrides)
-    return _run(Search(config, workdir / "latentnas", progress=False))
+    return _run(search_config(table, problem, budget, seed, overrides), workdir / "latentnas")
 
 
 def resolve(name: str, overrides: Sequence[str] = ()) -> tuple[str, Method]:
@@ -93,28 +114,34 @@ def resolve(name: str, overrides: Sequence[str] = ()) -> tuple[str, Method]:
     return f"latentnas[{','.join(overrides)}]", functools.partial(latentnas, overrides=tuple(overrides))
 
 
-class PoolSearch(Search):
-    """qLogNEHVI maximized over the latent codes of every unevaluated cell (greedy, q at a time)."""
+class PoolBO:
+    """Proposer: qLogNEHVI of a GP on the latent codes, maximized over the codes of every
+    unevaluated cell (greedy, q at a time; arch2vec-style ranking, Yan et al. 2020)."""
 
-    def propose(self, iteration: int) -> list:
-        s = self.config.search
-        q, good, _, _ = self.batch_start(iteration)
-        if not hasattr(self, "_pool"):
-            self._pool = list(self.space.enumerate())
-            self._pool_texts = [self.space.format(a) for a in self._pool]
-            self._pool_z = self.latent.encode(self._pool)
-        x = self.latent.encode([self.space.parse(r.arch) for r in good])
-        y = maximize_form(good, self.config.objectives)
-        acq = qlognehvi(self._fit(x, y), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
-                        s.mc_samples)
-        taken = self.history.archs
-        idx = [i for i, text in enumerate(self._pool_texts) if text not in taken]
-        return [self._pool[idx[i]] for i in select(acq, self._pool_z[idx], q)]
+    def __init__(self) -> None:
+        self.pool: list[Arch] = []
+        self.warm: dict[str, Tensor] | None = None
+
+    def propose(self, search: Search, iteration: int, q: int, generator: torch.Generator,
+                rng: random.Random) -> Proposal:
+        if not self.pool:
+            self.pool = list(search.space.enumerate())
+            self.texts = [search.space.format(a) for a in self.pool]
+            self.codes = search.latent.encode(self.pool)
+        good = search.successful()
+        x = search.latent.encode([search.space.parse(r.arch) for r in good])
+        y = maximize_form(good, search.config.objectives)
+        model = fit_gp(x, y, search.bounds, warm_start=self.warm)
+        self.warm = hyperparameters(model)
+        acq = qlognehvi(model, x, search.reference_tensor(), outcome_constraints(search.config.objectives),
+                        search.config.search.mc_samples)
+        taken = search.history.archs
+        free = [i for i, text in enumerate(self.texts) if text not in taken]
+        return Proposal([self.pool[free[i]] for i in select(acq, self.codes[free], q)])
 
 
 def pool_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
-    config = search_config(table, problem, budget, seed, ["search.surrogate_inputs=latent"])
-    return _run(PoolSearch(config, workdir / "pool-bo", progress=False))
+    return _run(search_config(table, problem, budget, seed), workdir / "pool-bo", PoolBO())
 
 
 def one_hot(archs: list) -> torch.Tensor:
@@ -125,33 +152,36 @@ def one_hot(archs: list) -> torch.Tensor:
 # optimize_acqf settings of a plain BoTorch user (BoTorch's tutorials use a few restarts and ~100 raw samples).
 _ONEHOT_RESTARTS = 4
 _ONEHOT_RAW_SAMPLES = 128
+_ONEHOT_MAXITER = 30
 
 
-class OneHotSearch(Search):
-    """qLogNEHVI on the one-hot encoding: continuous relaxation, argmax per edge, no VAE."""
+class OneHotBO:
+    """Proposer: qLogNEHVI on the one-hot encoding, maximized by ``optimize_acqf`` over its
+    continuous relaxation, argmax per edge; no VAE."""
 
-    def propose(self, iteration: int) -> list:
-        s = self.config.search
-        q, good, _, rng = self.batch_start(iteration)
-        x = one_hot([self.space.parse(r.arch) for r in good])
-        y = maximize_form(good, self.config.objectives)
+    def propose(self, search: Search, iteration: int, q: int, generator: torch.Generator,
+                rng: random.Random) -> Proposal:
+        good = search.successful()
+        x = one_hot([search.space.parse(r.arch) for r in good])
+        y = maximize_form(good, search.config.objectives)
         bounds = unit_box(x.shape[1])
-        acq = qlognehvi(fit_gp(x, y, bounds), x, self.reference_tensor(), outcome_constraints(self.config.objectives),
-                        s.mc_samples)
-        z = optimize(acq, bounds, q, _ONEHOT_RESTARTS, _ONEHOT_RAW_SAMPLES)
-        taken = self.history.archs
+        acq = qlognehvi(fit_gp(x, y, bounds), x, search.reference_tensor(),
+                        outcome_constraints(search.config.objectives), search.config.search.mc_samples)
+        z, _ = optimize_acqf(acq, bounds=bounds, q=q, num_restarts=_ONEHOT_RESTARTS, raw_samples=_ONEHOT_RAW_SAMPLES,
+                             sequential=True, options={"batch_limit": 64, "maxiter": _ONEHOT_MAXITER})
+        taken = search.history.archs
         chosen = []
         for point in z:
             arch = tuple(OPS[int(i)] for i in point.view(len(EDGES), len(OPS)).argmax(dim=-1))
-            if self.space.format(arch) in taken:  # a repeat: the user falls back to a random cell
-                arch = unseen_sample(self.space, taken, rng)
+            if search.space.format(arch) in taken:  # a repeat: the user falls back to a random cell
+                arch = unseen_sample(search.space, taken, rng)
             chosen.append(arch)
-            taken.add(self.space.format(arch))
-        return chosen
+            taken.add(search.space.format(arch))
+        return Proposal(chosen)
 
 
 def onehot_bo(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:
-    return _run(OneHotSearch(search_config(table, problem, budget, seed), workdir / "onehot-bo", progress=False))
+    return _run(search_config(table, problem, budget, seed), workdir / "onehot-bo", OneHotBO())
 
 
 def random_search(table: BenchmarkTable, problem: Problem, budget: int, seed: int, workdir: Path) -> list[str]:

@@ -10,8 +10,8 @@ Each (method, seed, problem) is run once and appended to ``DIR/results.csv``
 DIR); ``DIR/summary.md`` (median and interquartile range per method and
 problem) and ``DIR/roi_<problem>.png`` (median ROI ratio vs evaluations, IQR
 band) are rewritten from all rows. Peers need ``pip install -e .[bench]``.
-``--set search.num_restarts=4`` (repeatable) runs an ablation of LatentNAS,
-filed as ``latentnas[search.num_restarts=4]``. ``--first-seed 5 --seeds 10`` runs seeds
+``--set search.local_candidates=0`` (repeatable) runs an ablation of LatentNAS,
+filed as ``latentnas[search.local_candidates=0]``. ``--first-seed 5 --seeds 10`` runs seeds
 5-9 only (two processes must write to separate ``--out`` folders).
 """
 
@@ -30,8 +30,8 @@ import numpy as np
 from bench.methods import METHODS, Method, resolve
 from bench.scoring import Problem, Scorer, add_problem_arguments, evaluations_to, problem_from_arguments
 from mobo.objectives.table import BenchmarkTable
-from mobo.plot import plt, save
-from mobo.utils.io import atomic_write_csv, atomic_write_text
+from spaces.figures import save, subplots
+from spaces.io import atomic_write_csv, atomic_write_text
 
 HEADER = ("method", "seed", "problem", "budget", "roi_ratio", "full_ratio", "pareto_recall", "evals_to_0.9",
           "wall_seconds", "trace")
@@ -104,7 +104,7 @@ def plot_traces(rows: list[dict[str, str]], out: Path) -> list[Path]:
     for row in rows:
         by_problem[row["problem"]][row["method"]].append([float(v) for v in row["trace"].split(";")])
     for problem, methods in by_problem.items():
-        fig, ax = plt.subplots(figsize=(7.0, 4.6))
+        fig, ax = subplots(figsize=(7.0, 4.6))
         for method in sorted(methods):
             traces = np.array(methods[method])
             x = np.arange(1, traces.shape[1] + 1)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="first seed to run (to split the seeds over processes with separate --out folders)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="ablation: override a LatentNAS setting (e.g. search.num_restarts=4); results are "
+                        help="ablation: override a LatentNAS setting (e.g. search.local_candidates=0); results are "
                              "filed as latentnas[KEY=VALUE]")
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]

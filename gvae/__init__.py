@@ -1,6 +1,5 @@
-"""Graph variational autoencoder embedding a search space in a continuous latent space."""
+"""Graph variational autoencoder embedding a search space in a continuous latent space.
 
-from gvae.latent import LatentModel
-from gvae.model import GraphVAE, GVAEConfig
-
-__all__ = ["GVAEConfig", "GraphVAE", "LatentModel"]
+Import what you need from its modules (``gvae.latent.LatentModel``, ``gvae.train``,
+``gvae.settings``): importing the package itself loads nothing heavy.
+"""

@@ -12,7 +12,8 @@ from torch import Tensor
 from gvae.data import collate
 from gvae.model import GraphVAE, GVAEConfig, upper_mask
 from spaces import Arch, ArchGraph, SearchSpace, get_space
-from mobo.utils.io import atomic_save_torch
+from spaces.base import GraphCodec, require
+from spaces.io import atomic_save_torch
 
 
 class LatentModel:
@@ -25,6 +26,7 @@ class LatentModel:
     """
 
     def __init__(self, space: SearchSpace, vae: GraphVAE, info: dict[str, Any] | None = None) -> None:
+        require(space, GraphCodec, "a graph VAE")
         self.space = space
         self.vae = vae.eval()
         self.info = dict(info or {})
@@ -114,6 +116,7 @@ class LatentModel:
             raise ValueError(
                 f"graph-VAE checkpoint {str(path)!r} was trained on space {blob['space']!r}, not {space.name!r}"
             )
-        vae = GraphVAE(GVAEConfig(**blob["gvae_config"]))
+        with torch.random.fork_rng():  # the initial weights are overwritten: draw them off the caller's stream
+            vae = GraphVAE(GVAEConfig(**blob["gvae_config"]))
         vae.load_state_dict(blob["state_dict"])
         return LatentModel(space, vae, blob.get("info", {}))

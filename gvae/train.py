@@ -14,7 +14,7 @@ import argparse
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,10 @@ from gvae.data import graph_to_data
 from gvae.latent import LatentModel
 from gvae.metrics import prior_quality, reconstruction
 from gvae.model import GraphVAE, GVAEConfig, vae_loss
-from mobo.utils.io import atomic_write_json
+from gvae.settings import ModelSettings, TrainSettings
+from spaces.io import atomic_write_json
 from spaces import Arch, SearchSpace, get_space
+from spaces.base import GraphCodec, require
 from spaces.profile import torch_threads
 from torch_geometric.data import Batch
 
@@ -34,36 +36,6 @@ from torch_geometric.data import Batch
 # difference (30 epochs on NB201: weights up to 1.1 apart between 1 and 2 threads), so
 # training always uses one count: one seed then gives one model on every machine.
 TRAIN_THREADS = 1
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Training hyperparameters of the graph VAE.
-
-    Attributes:
-        epochs: passes over the training split.
-        latent_dim: dimension of ``z``.
-        hidden_dim: width of the encoder and decoder.
-        num_layers: GIN layers of the encoder.
-        beta: weight of the KL term.
-        lr: Adam learning rate.
-        batch_size: graphs per step.
-        seed: fixes the split, the initialization and the sampling.
-        max_archs: train on at most this many architectures (a uniform sample
-            when the space is larger or not enumerable).
-        test_fraction: share of architectures held out for the metrics.
-    """
-
-    epochs: int = 30
-    latent_dim: int = 16
-    hidden_dim: int = 64
-    num_layers: int = 3
-    beta: float = 0.005
-    lr: float = 2e-3
-    batch_size: int = 256
-    seed: int = 0
-    max_archs: int = 100_000
-    test_fraction: float = 0.1
 
 
 def dataset(space: SearchSpace, max_archs: int, seed: int) -> list[Arch]:
@@ -83,22 +55,35 @@ def split(archs: list[Arch], test_fraction: float, seed: int) -> tuple[list[Arch
 
 
 def fit(
-    space: SearchSpace, train_archs: list[Arch], config: TrainConfig, progress: bool = True
+    space: SearchSpace,
+    train_archs: list[Arch],
+    model: ModelSettings = ModelSettings(),
+    config: TrainSettings = TrainSettings(),
+    progress: bool = True,
 ) -> LatentModel:
     """Trains a graph VAE on ``train_archs`` (no labels), with :data:`TRAIN_THREADS` torch
-    threads whatever the caller's count (restored after).
+    threads whatever the caller's count (both restored after, the global RNG too).
+
+    Args:
+        space: the search space (its node vocabulary and largest graph size the VAE's).
+        train_archs: the architectures to embed.
+        model: the VAE's architecture.
+        config: the training settings.
+        progress: show a progress bar.
 
     Returns:
         The trained model bound to ``space``.
     """
-    torch.manual_seed(config.seed)
-    gvae_config = GVAEConfig(
-        num_types=len(space.node_types),
-        max_nodes=space.max_nodes,
-        latent_dim=config.latent_dim,
-        hidden_dim=config.hidden_dim,
-        num_layers=config.num_layers,
-    )
+    with torch.random.fork_rng():
+        torch.manual_seed(config.seed)
+        return _fit(space, train_archs, model, config, progress)
+
+
+def _fit(
+    space: SearchSpace, train_archs: list[Arch], model: ModelSettings, config: TrainSettings, progress: bool
+) -> LatentModel:
+    require(space, GraphCodec, "a graph VAE")
+    gvae_config = GVAEConfig(num_types=len(space.node_types), max_nodes=space.max_nodes, **asdict(model))
     vae = GraphVAE(gvae_config)
     data = [graph_to_data(space.to_graph(a), gvae_config.num_types, gvae_config.max_nodes) for a in train_archs]
     optimizer = torch.optim.Adam(vae.parameters(), lr=config.lr)
@@ -120,12 +105,16 @@ def fit(
                 scheduler.step()
                 total += loss.item() * batch.num_graphs
             bar.set_postfix(loss=f"{total / len(data):.4f}", kl=f"{parts['kl']:.1f}")
-    info = {"train": asdict(config), "n_train": len(train_archs)}
+    info = {"model": asdict(model), "train": asdict(config), "n_train": len(train_archs)}
     return LatentModel(space, vae, info)
 
 
 def train_and_evaluate(
-    space: SearchSpace, config: TrainConfig, n_samples: int = 10_000, progress: bool = True
+    space: SearchSpace,
+    model: ModelSettings = ModelSettings(),
+    config: TrainSettings = TrainSettings(),
+    n_samples: int = 10_000,
+    progress: bool = True,
 ) -> tuple[LatentModel, dict[str, Any]]:
     """Trains on a 90/10 split (by default) and measures the latent quality.
 
@@ -136,33 +125,33 @@ def train_and_evaluate(
     archs = dataset(space, config.max_archs, config.seed)
     train_archs, test_archs = split(archs, config.test_fraction, config.seed)
     start = time.perf_counter()
-    model = fit(space, train_archs, config, progress=progress)
+    latent = fit(space, train_archs, model, config, progress=progress)
     seconds = time.perf_counter() - start
     metrics: dict[str, Any] = {"space": space.name}
-    recon = reconstruction(model, test_archs if test_archs else train_archs)
+    recon = reconstruction(latent, test_archs if test_archs else train_archs)
     metrics["recon_exact"] = recon["recon_exact"]
     metrics["recon_per_element"] = {"ops": recon["recon_ops"], "edges": recon["recon_edges"]}
-    metrics.update(prior_quality(model, train_archs, n_samples=n_samples, seed=config.seed))
+    metrics.update(prior_quality(latent, train_archs, n_samples=n_samples, seed=config.seed))
     metrics.update(
         train_seconds=round(seconds, 2),
         epochs=config.epochs,
-        latent_dim=config.latent_dim,
+        latent_dim=model.latent_dim,
         beta=config.beta,
         n_train=len(train_archs),
         n_test=len(test_archs),
         torch_threads=TRAIN_THREADS,
     )
-    model.info["metrics"] = metrics
-    return model, metrics
+    latent.info["metrics"] = metrics
+    return latent, metrics
 
 
 def main(argv: list[str] | None = None) -> int:
-    defaults = TrainConfig()
+    defaults, model_defaults = TrainSettings(), ModelSettings()
     parser = argparse.ArgumentParser(prog="python -m gvae.train", description=__doc__.split("\n")[0])
     parser.add_argument("--space", required=True, help="search space name, e.g. nb201")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
+    parser.add_argument("--latent-dim", type=int, default=model_defaults.latent_dim)
     parser.add_argument("--beta", type=float, default=defaults.beta)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--max-archs", type=int, default=defaults.max_archs)
@@ -172,10 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         space = get_space(args.space)
     except ValueError as err:
         parser.error(str(err))
-    config = TrainConfig(
-        epochs=args.epochs, latent_dim=args.latent_dim, beta=args.beta, seed=args.seed, max_archs=args.max_archs
-    )
-    model, metrics = train_and_evaluate(space, config, n_samples=args.samples)
+    try:
+        model_settings = ModelSettings(latent_dim=args.latent_dim)
+        config = TrainSettings(epochs=args.epochs, beta=args.beta, seed=args.seed, max_archs=args.max_archs)
+    except ValueError as err:
+        parser.error(str(err))
+    model, metrics = train_and_evaluate(space, model_settings, config, n_samples=args.samples)
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out / "model.pt")
     atomic_write_json(args.out / "metrics.json", metrics)

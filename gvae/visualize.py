@@ -1,17 +1,15 @@
-"""A 2-D map of a graph VAE's latent space, with a run's evaluations and Pareto set on it.
+"""A 2-D map of a graph VAE's latent space.
 
 Usage::
 
-    python -m gvae.visualize (RUN_DIR | CHECKPOINT) [--table PATH --color COLUMN]
-        [--method pca|tsne] [--out FILE] [--max-points N]
+    python -m gvae.visualize CHECKPOINT [--method pca|tsne] [--out FILE] [--max-points N]
 
-The map shows the latent codes (posterior means) of every architecture of a
-finite space (at most ``--max-points``, else a uniform sample), projected to
-2-D by PCA or t-SNE and colored by a table column, or, without a table, by
-parameter count on a sample of 1,500 architectures. Given a run directory,
-its evaluated architectures and its Pareto set (labelled by history index) are
-overlaid. Writes PNG and SVG (``--out`` names the PNG; default
-``RUN_DIR/plots/latent_<method>.png`` or beside the checkpoint).
+The map shows the latent codes (posterior means) of the space's architectures (a
+uniform sample of 1,500, or fewer for a smaller space), projected to 2-D by PCA or
+t-SNE and colored by parameter count. Writes PNG and SVG (``--out`` names the PNG;
+default beside the checkpoint). A search's map, with its evaluations, Pareto set and
+a table column as the color, is drawn by ``python -m mobo.latent_map RUN_DIR``, which
+uses :func:`draw_map`.
 """
 
 from __future__ import annotations
@@ -22,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from matplotlib.figure import Figure
+
 from gvae.latent import LatentModel
-from mobo.plot import load_run, pareto_records, plt, save
-from mobo.loop import GVAE_FILE
-from mobo.objectives.table import BenchmarkTable
-from mobo.utils.cli import write_files
 from spaces import Arch
+from spaces.figures import save, subplots
+from spaces.io import write_files
 
 _PARAM_SAMPLE = 1_500
 _TSNE_POINTS = 4_000
@@ -60,51 +58,40 @@ def background(model: LatentModel, max_points: int, seed: int, colored_by_table:
     return [space.sample(rng) for _ in range(limit)]
 
 
-def visualize(
-    source: Path, table: Path | None, color: str | None, method: str, out: Path | None, max_points: int
-) -> list[Path]:
-    """Draws the map; returns the written PNG and SVG paths."""
-    run = None
-    if source.is_dir():
-        run = load_run(source)
-        checkpoint = source / GVAE_FILE
-        if table is None and color is not None and run.config.table.path:
-            table = Path(run.config.table.path)
-    else:
-        checkpoint = source
-    model = LatentModel.load(checkpoint)
-    space = model.space
-    if color is not None and table is None:
-        raise ValueError("--color needs --table (or a run whose config names a table)")
-    bench = BenchmarkTable(table) if table is not None else None
-    if bench is not None:
-        color = color or next((c for c in bench.columns if c.startswith("acc")), None)
-        if color is None:
-            raise ValueError("--color: name the table column to color by")
-        bench.check_column(color)
-    archs = background(model, max_points, 0, bench is not None, method)
-    run_archs: list[Arch] = []
-    front: set[int] = set()
-    if run is not None:
-        ok = [r for r in run.records if not r.failed]
-        run_archs = [space.parse(r.arch) for r in ok]
-        front = {i for i, r in enumerate(ok) if r.index in {p.index for p in pareto_records(run.records, run.config.objectives)}}
-        labels = [r.index for r in ok]
-    z = model.encode(archs + run_archs).numpy()
+def draw_map(
+    model: LatentModel,
+    archs: list[Arch],
+    values: np.ndarray,
+    color_label: str,
+    method: str,
+    overlay: list[Arch] = (),
+    on_front: np.ndarray | None = None,
+    labels: list[int] = (),
+) -> Figure:
+    """The map of ``archs`` colored by ``values``, with ``overlay`` architectures drawn on top.
+
+    Args:
+        model: the graph VAE.
+        archs: the background architectures (``n``).
+        values: ``n`` color values.
+        color_label: the colorbar's label.
+        method: ``pca`` or ``tsne``.
+        overlay: evaluated architectures to mark (``k``).
+        on_front: ``k`` booleans: the overlay's Pareto set (starred and labelled).
+        labels: ``k`` labels of the overlay (history indices).
+
+    Returns:
+        The figure.
+    """
+    z = model.encode(list(archs) + list(overlay)).numpy()
     xy = project_2d(z, method)
     bg, pts = xy[: len(archs)], xy[len(archs):]
-    if bench is not None:
-        values = np.array([bench.value(space.format(a), color) for a in archs])
-        color_label = color
-    else:
-        values = np.array([space.params(a) / 1e6 for a in archs])
-        color_label = "parameters (M)"
-    fig, ax = plt.subplots(figsize=(8.0, 6.4))
+    fig, ax = subplots(figsize=(8.0, 6.4))
     order = np.argsort(values)  # draw the best-colored points last so they stay visible
     sc = ax.scatter(bg[order, 0], bg[order, 1], c=values[order], s=5, cmap="viridis", alpha=0.8, linewidths=0)
     fig.colorbar(sc, ax=ax, label=color_label)
-    if run is not None and len(pts):
-        on = np.array([i in front for i in range(len(pts))], dtype=bool)
+    if len(pts):
+        on = on_front if on_front is not None else np.zeros(len(pts), dtype=bool)
         ax.scatter(pts[~on, 0], pts[~on, 1], s=28, facecolors="none", edgecolors="black", linewidths=0.8,
                    label="evaluated")
         ax.scatter(pts[on, 0], pts[on, 1], s=120, marker="*", color="#DD3333", edgecolors="black", linewidths=0.6,
@@ -116,24 +103,31 @@ def visualize(
     name = "PCA" if method == "pca" else "t-SNE"
     ax.set_xlabel(f"{name} 1")
     ax.set_ylabel(f"{name} 2")
-    ax.set_title(f"latent space of {space.name} ({len(archs):,} architectures, {name}, d={model.latent_dim})")
+    ax.set_title(f"latent space of {model.space.name} ({len(archs):,} architectures, {name}, d={model.latent_dim})")
     fig.tight_layout()
-    if out is None:
-        folder = source / "plots" if run is not None else checkpoint.parent
-        out = folder / f"latent_{method}.png"
-    return save(fig, out.with_suffix(""))
+    return fig
+
+
+def visualize(checkpoint: Path, method: str, out: Path | None, max_points: int) -> list[Path]:
+    """Draws the map of a checkpoint colored by parameter count; returns the PNG and SVG paths."""
+    if checkpoint.is_dir():
+        raise ValueError(f"{str(checkpoint)!r} is a directory; a run's map is drawn by "
+                         f"python -m mobo.latent_map {checkpoint}")
+    model = LatentModel.load(checkpoint)
+    archs = background(model, max_points, 0, False, method)
+    values = np.array([model.space.params(a) / 1e6 for a in archs])
+    fig = draw_map(model, archs, values, "parameters (M)", method)
+    return save(fig, (out or checkpoint.parent / f"latent_{method}.png").with_suffix(""))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gvae.visualize", description="Map a latent space in 2-D.")
-    parser.add_argument("source", type=Path, help="a run directory or a model.pt checkpoint")
-    parser.add_argument("--table", type=Path, help="benchmark table to color by")
-    parser.add_argument("--color", help="table column to color by (default: the first accuracy column)")
+    parser.add_argument("checkpoint", type=Path, help="a model.pt checkpoint")
     parser.add_argument("--method", choices=("pca", "tsne"), default="pca")
     parser.add_argument("--out", type=Path, help="PNG path (an SVG is written beside it)")
     parser.add_argument("--max-points", type=int, default=20_000)
     args = parser.parse_args(argv)
-    return write_files(lambda: visualize(args.source, args.table, args.color, args.method, args.out, args.max_points))
+    return write_files(lambda: visualize(args.checkpoint, args.method, args.out, args.max_points))
 
 
 if __name__ == "__main__":

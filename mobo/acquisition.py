@@ -1,20 +1,22 @@
-"""Acquisition functions over the latent space (BoTorch)."""
+"""Acquisition functions (BoTorch) and the registry the search picks one from by name.
+
+Every builder takes the same :class:`AcquisitionInputs`, so an acquisition is added by
+writing one builder and registering it in :data:`ACQUISITIONS`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 from botorch.acquisition import AcquisitionFunction
-from botorch.acquisition.multi_objective import logei as botorch_logei
-from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
-from botorch.acquisition.objective import PosteriorTransform
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
-from botorch.acquisition.multi_objective.logei import (
-    qLogExpectedHypervolumeImprovement,
-    qLogNoisyExpectedHypervolumeImprovement,
-)
+from botorch.acquisition.multi_objective import logei as botorch_logei
+from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
+from botorch.acquisition.objective import PosteriorTransform
 from botorch.acquisition.multi_objective.parego import qLogNParEGO
 from botorch.models.model import Model
 from botorch.posteriors import Posterior
@@ -59,20 +61,6 @@ def outcome_constraints(objectives: Sequence[ObjectiveConfig]) -> list[Constrain
     return [lambda y, b=b: b.slope * y[..., b.index] + b.offset for b in linear_bounds(objectives)]
 
 
-def qlognehvi(
-    model: Model, x_baseline: Tensor, ref_point: Tensor, constraints: list[Constraint], mc_samples: int
-) -> AcquisitionFunction:
-    """qLogNEHVI over all outcomes (maximized) above ``ref_point`` (``m``)."""
-    return qLogNoisyExpectedHypervolumeImprovement(
-        model=model,
-        ref_point=ref_point,
-        X_baseline=x_baseline,
-        sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
-        constraints=constraints or None,
-        prune_baseline=True,
-    )
-
-
 class MeasuredOutcomes(Model):
     """``model`` whose posterior is that of a new *measurement* (the GP's noise included).
 
@@ -102,28 +90,37 @@ class MeasuredOutcomes(Model):
                                     posterior_transform=posterior_transform, **kwargs)
 
 
-def use_uncompiled_log_ehvi() -> None:
-    """Keeps BoTorch's qLogEHVI on its PyTorch path, never its JIT-compiled C++ kernel.
+@contextmanager
+def uncompiled_log_ehvi() -> Iterator[None]:
+    """Keeps BoTorch's qLogEHVI on its PyTorch path inside the block, never its JIT-compiled
+    C++ kernel; BoTorch's own state is restored after.
 
     BoTorch 0.18 compiles a fused kernel on the first qLogEHVI of a process (``-march=native``,
     under a lock file in ``~/.cache/torch_extensions``). A process killed while it holds the
     lock leaves the file behind, and every later search then waits on it forever without a
-    word; the kernel also needs a C++ compiler, and its first build takes about 25 s. The
-    PyTorch path gave the same evaluations on NB201 (BENCHMARKS.md, sixteenth round).
+    word; the kernel also needs a C++ compiler. See ``docs/decisions/0004-pytorch-log-ehvi.md``.
     """
-    if hasattr(botorch_logei, "_load_attempted"):  # BoTorch versions without the kernel lack it
-        botorch_logei._load_attempted = True
-        botorch_logei._C = None
+    if not hasattr(botorch_logei, "_load_attempted"):  # BoTorch versions without the kernel lack it
+        yield
+        return
+    saved = botorch_logei._load_attempted, botorch_logei._C
+    botorch_logei._load_attempted, botorch_logei._C = True, None
+    try:
+        yield
+    finally:
+        botorch_logei._load_attempted, botorch_logei._C = saved
 
 
 def qlogehvi_measured(
     model: Model, y_front: Tensor, ref_point: Tensor, constraints: list[Constraint], mc_samples: int
 ) -> AcquisitionFunction:
-    """qLogEHVI over the hypervolume of measured values (every outcome maximized).
+    """qLogEHVI (Daulton et al. 2020; Ament et al. 2023) over the hypervolume of measured values.
 
-    Unlike :func:`qlognehvi`, the front a candidate must improve on is the one
-    measured (``y_front``, not the GP's smoothed values there), and a candidate's
-    outcomes are drawn as a new measurement (:class:`MeasuredOutcomes`).
+    Unlike qLogNEHVI, the front a candidate must improve on is the one measured
+    (``y_front``, not the GP's smoothed values there), and a candidate's outcomes are
+    drawn as a new measurement (:class:`MeasuredOutcomes`): among architectures the GP
+    cannot tell apart, the chance of a better measurement is worth an evaluation
+    (``docs/decisions/0003-measured-ehvi.md``). Call it inside :func:`uncompiled_log_ehvi`.
 
     Args:
         model: the fitted GP (``m`` outcomes, maximized).
@@ -137,7 +134,6 @@ def qlogehvi_measured(
         The acquisition; its value at ``b x q x d`` inputs is ``b`` log expected improvements.
     """
     partitioning = FastNondominatedPartitioning(ref_point=ref_point, Y=y_front)
-    use_uncompiled_log_ehvi()
     return qLogExpectedHypervolumeImprovement(
         model=MeasuredOutcomes(model),
         ref_point=ref_point,
@@ -147,71 +143,11 @@ def qlogehvi_measured(
     )
 
 
-class MeasuredEHVI(AcquisitionFunction):
-    """Exact expected hypervolume improvement of one new measurement, times its chance of feasibility.
-
-    The analytic counterpart of :func:`qlogehvi_measured` for one point at a time: the
-    outcomes of independent GPs (one per objective) are independent normals, so the
-    expected improvement over the measured front is a sum over the front's hypercells
-    (BoTorch's ``ExpectedHypervolumeImprovement``), exact however small, with no draws.
-    On NB201 the 32-draw quasi-MC estimate of :func:`qlogehvi_measured` picked the same
-    first candidate in 34 of 40 BO steps of two runs, and the two searches were level
-    (BENCHMARKS.md, eighteenth round). Outcome constraints multiply it by the probability that each holds
-    (independent normals again).
-
-    Args:
-        model: the fitted GPs (``m`` outcomes, maximized, independent).
-        y_front: ``n x m`` measured outcomes of the feasible evaluations, as the GP was
-            fitted on them (maximize form; ``n`` may be 0).
-        ref_point: ``m`` reference point (maximize form).
-        objectives: the objectives in outcome order (their ``at_most`` / ``at_least``).
-    """
-
-    def __init__(self, model: Model, y_front: Tensor, ref_point: Tensor,
-                 objectives: Sequence[ObjectiveConfig]) -> None:
-        super().__init__(model=MeasuredOutcomes(model))
-        self.y_front, self.ref_point = y_front, ref_point
-        self.bounds = linear_bounds(objectives)
-        self.alone = self.ehvi = self._ehvi(y_front)  # the measured front's, kept for set_X_pending(None)
-        self.X_pending: Tensor | None = None  # BoTorch's sequential optimizer reads it first
-
-    def _ehvi(self, y_front: Tensor) -> ExpectedHypervolumeImprovement:
-        partitioning = FastNondominatedPartitioning(ref_point=self.ref_point, Y=y_front)
-        return ExpectedHypervolumeImprovement(self.model, self.ref_point.tolist(), partitioning)
-
-    def set_X_pending(self, X_pending: Tensor | None = None) -> None:
-        """Counts pending points (``k x d``) as measured at their posterior means (a "Kriging
-        believer"): the next pick of a batch is scored by what it adds beside them. A pending
-        point whose mean breaks a constraint adds nothing to the front."""
-        super().set_X_pending(X_pending)
-        if X_pending is None or not len(X_pending):
-            self.ehvi = self.alone
-            return
-        with torch.no_grad():
-            believed = self.model.posterior(X_pending).mean
-        ok = torch.ones(len(believed), dtype=torch.bool)
-        for b in self.bounds:
-            ok &= b.slope * believed[:, b.index] + b.offset <= 0
-        self.ehvi = self._ehvi(torch.cat([self.y_front, believed[ok]]))
-
-    def forward(self, X: Tensor) -> Tensor:
-        """Values at ``b x 1 x d`` inputs: ``b`` expected hypervolume improvements."""
-        value = self.ehvi(X)
-        if not self.bounds:
-            return value
-        posterior = self.model.posterior(X)
-        mean, sd = posterior.mean[..., 0, :], posterior.variance[..., 0, :].clamp_min(1e-18).sqrt()
-        normal = torch.distributions.Normal(0.0, 1.0)
-        for b in self.bounds:
-            # slope * y + offset is normal with mean slope * mean + offset and the same deviation (|slope| = 1)
-            value = value * normal.cdf(-(b.slope * mean[..., b.index] + b.offset) / sd[..., b.index])
-        return value
-
-
 def qlogparego_list(
     model: Model, x_baseline: Tensor, num_outcomes: int, constraints: list[Constraint], mc_samples: int, q: int
 ) -> list[AcquisitionFunction]:
-    """``q`` qLogNParEGO functions, each with random simplex weights (one per candidate)."""
+    """``q`` qLogNParEGO functions (Knowles 2006; Daulton et al. 2020), each with random simplex
+    weights (one per pick), drawn from torch's global generator."""
     weights = sample_simplex(num_outcomes, n=q, dtype=x_baseline.dtype)
     return [
         qLogNParEGO(
@@ -234,3 +170,38 @@ def qlognei(model: Model, x_baseline: Tensor, mc_samples: int) -> AcquisitionFun
         sampler=SobolQMCNormalSampler(torch.Size([mc_samples])),
         prune_baseline=True,
     )
+
+
+@dataclass(frozen=True)
+class AcquisitionInputs:
+    """What an acquisition builder gets in a BO step.
+
+    Attributes:
+        model: the fitted surrogate (``m`` outcomes, maximized).
+        x: ``n x d`` inputs of the evaluated architectures.
+        y: ``n x m`` outcomes as the model was fitted on them (maximize form).
+        feasible: ``n`` booleans: the evaluation met every constraint.
+        ref_point: ``m`` reference point (maximize form).
+        objectives: the objectives in outcome order (their constraints).
+        mc_samples: quasi-MC samples.
+        q: picks of the step.
+    """
+
+    model: Model
+    x: Tensor
+    y: Tensor
+    feasible: Tensor
+    ref_point: Tensor
+    objectives: Sequence[ObjectiveConfig]
+    mc_samples: int
+    q: int
+
+
+AcquisitionBuilder = Callable[[AcquisitionInputs], AcquisitionFunction | list[AcquisitionFunction]]
+
+ACQUISITIONS: dict[str, AcquisitionBuilder] = {
+    "qlogehvi_measured": lambda a: qlogehvi_measured(
+        a.model, a.y[a.feasible], a.ref_point, outcome_constraints(a.objectives), a.mc_samples),
+    "qlogparego": lambda a: qlogparego_list(
+        a.model, a.x, a.y.shape[-1], outcome_constraints(a.objectives), a.mc_samples, a.q),
+}

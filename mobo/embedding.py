@@ -13,9 +13,10 @@ import torch
 from torch import Tensor
 
 from gvae.latent import LatentModel
-from gvae.train import TRAIN_THREADS, TrainConfig, train_and_evaluate
-from mobo.config import GVAESettings
-from mobo.utils.io import atomic_write_json
+from gvae.train import TRAIN_THREADS, train_and_evaluate
+from mobo.config import Config, GVAESettings
+from mobo.rundir import RunDir
+from spaces.io import atomic_write_json
 from spaces import SearchSpace
 
 log = logging.getLogger("latentnas")
@@ -23,9 +24,9 @@ log = logging.getLogger("latentnas")
 
 def cache_dir(space: SearchSpace, settings: GVAESettings, output_root: Path) -> Path:
     """Where the model trained with ``settings`` on ``space`` is cached."""
-    train = {f.name: getattr(settings, f.name) for f in dataclasses.fields(TrainConfig)}
     # the thread count is in the key so that models trained before it was pinned are not reused
-    key = {"space": space.name, "train_threads": TRAIN_THREADS, **train}
+    key = {"space": space.name, "train_threads": TRAIN_THREADS, **dataclasses.asdict(settings.model),
+           **dataclasses.asdict(settings.train)}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return Path(output_root) / ".cache" / "gvae" / f"{space.name}-{digest[:12]}"
 
@@ -45,11 +46,23 @@ def latent_model(
         log.info("graph VAE: cached model %s", path)
         return LatentModel.load(path, space)
     log.info("graph VAE: training on space %s (cache %s)", space.name, folder)
-    train = TrainConfig(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(TrainConfig)})
-    model, metrics = train_and_evaluate(space, train, progress=progress)
+    model, metrics = train_and_evaluate(space, settings.model, settings.train, progress=progress)
     atomic_write_json(folder / "metrics.json", metrics)
     model.save(path)
     log.info("graph VAE quality: %s", json.dumps(metrics))
+    return model
+
+
+def run_latent_model(run: RunDir, space: SearchSpace, config: Config, progress: bool = True) -> LatentModel:
+    """The run's own copy of the graph VAE (``gvae/model.pt``, so that a resume uses the very
+    model the run started with), made on first use from :func:`latent_model`."""
+    local = run.file(RunDir.GVAE)
+    if local.is_file():
+        return LatentModel.load(local, space)
+    model = latent_model(space, config.gvae, Path(config.output_root), progress)
+    model.save(local)
+    if "metrics" in model.info:
+        atomic_write_json(run.file(RunDir.GVAE_METRICS), model.info["metrics"])
     return model
 
 

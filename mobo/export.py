@@ -23,13 +23,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mobo import config as config_module
 from mobo.config import ConfigError
-from mobo.history import History
-from mobo.loop import CONFIG_FILE, HISTORY_FILE
-from mobo.network_files import NETWORK_FORMATS, NETWORKS_DIR, write_networks
+from mobo.network_files import NETWORK_FORMATS, write_networks
+from mobo.rundir import RunDir
 from mobo.results import NetworkCost, json_safe, pareto_rows
-from mobo.utils.io import atomic_write_text
+from spaces.io import atomic_write_text
 from spaces import SearchSpace, get_space
 
 FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
@@ -37,10 +35,9 @@ FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
 
 def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace]:
     """The Pareto rows of the run in ``run_dir`` and the run's search space."""
-    if not (run_dir / CONFIG_FILE).is_file():
-        raise ConfigError(f"{str(run_dir)!r} holds no {CONFIG_FILE}; is it a run directory?")
-    config = config_module.load(run_dir / CONFIG_FILE)
-    history = History.load(run_dir / HISTORY_FILE, [o.name for o in config.objectives])
+    run = RunDir(run_dir)
+    config = run.read_config()
+    history = run.history(config)
     space = get_space(config.space.name, **config.space.network)
     return pareto_rows(history.records, config, NetworkCost(space)), space
 
@@ -68,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows, space = front_and_space(args.run_dir)
         if args.format in NETWORK_FORMATS:
-            out_dir = args.out or args.run_dir / NETWORKS_DIR
+            out_dir = args.out or RunDir(args.run_dir).file(RunDir.NETWORKS)
             paths = write_networks(space, [row["arch"] for row in rows], args.format, out_dir)
             print(f"wrote {len(paths)} {args.format} file(s) to {out_dir}")
             return 0

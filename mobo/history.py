@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mobo.utils.io import atomic_write_csv
+from spaces.io import atomic_write_csv
 
 
 @dataclass(frozen=True)

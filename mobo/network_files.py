@@ -6,14 +6,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from mobo.utils.io import atomic_write_bytes, atomic_write_text
+from spaces.io import atomic_write_bytes, atomic_write_text
 from spaces import SearchSpace
 from spaces.onnx import to_onnx
 from spaces.yolo import YoloSpace
 from spaces.yolo.model_yaml import to_yaml
 
 NETWORK_FORMATS = ("yaml", "onnx")
-NETWORKS_DIR = "pareto_networks"
 
 
 def file_stem(rank: int, arch: str) -> str:

@@ -5,20 +5,28 @@ from __future__ import annotations
 import math
 
 import torch
-from botorch.utils.multi_objective.box_decompositions.dominated import DominatedPartitioning
-from botorch.utils.multi_objective.pareto import is_non_dominated
 from torch import Tensor
 
 
-def pareto_mask(y: Tensor) -> Tensor:
-    """Non-dominated rows of ``y`` (``n x m``, every column maximized).
+def pareto_mask(y: Tensor, chunk: int = 512) -> Tensor:
+    """Non-dominated rows of ``y`` (``n x m``, every column maximized): no other row is at
+    least as good in every column and better in one.
+
+    Args:
+        y: ``n x m`` values.
+        chunk: rows compared against all others at a time (bounds the memory to
+            ``chunk x n x m`` booleans).
 
     Returns:
         ``n`` booleans; duplicates of a non-dominated point are all kept.
     """
-    if y.shape[0] == 0:
-        return torch.zeros(0, dtype=torch.bool)
-    return is_non_dominated(y, deduplicate=False)
+    keep = torch.ones(y.shape[0], dtype=torch.bool)
+    for start in range(0, y.shape[0], chunk):
+        block = y[start : start + chunk].unsqueeze(1)  # b x 1 x m against 1 x n x m
+        at_least = (y.unsqueeze(0) >= block).all(dim=-1)
+        better = (y.unsqueeze(0) > block).any(dim=-1)
+        keep[start : start + chunk] = ~(at_least & better).any(dim=-1)
+    return keep
 
 
 def hypervolume(y: Tensor, ref_point: Tensor) -> float:
@@ -26,6 +34,9 @@ def hypervolume(y: Tensor, ref_point: Tensor) -> float:
 
     Points that do not strictly dominate the reference point add nothing.
     """
+    # imported here so that reading and plotting a run does not load BoTorch
+    from botorch.utils.multi_objective.box_decompositions.dominated import DominatedPartitioning
+
     y = y.to(torch.float64)
     ref = ref_point.to(torch.float64)
     y = y[(y > ref).all(dim=-1)]

@@ -16,54 +16,24 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # non-interactive: files only
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from mobo import config as config_module  # noqa: E402
-from mobo.config import Config, ConfigError, ObjectiveConfig  # noqa: E402
-from mobo.history import Evaluation, History  # noqa: E402
-from mobo.loop import CONFIG_FILE, HISTORY_FILE, HYPERVOLUME_FILE  # noqa: E402
-from mobo.objectives.table import BenchmarkTable  # noqa: E402
-from mobo.pareto import pareto_mask  # noqa: E402
-from mobo.results import pareto_records  # noqa: E402
-from mobo.utils.cli import write_files  # noqa: E402
-from spaces.lut import LookupTable  # noqa: E402
-
-PLOTS_DIR = "plots"
-_UNITS = {"train": "%", "measured_latency": "ms", "params": "M", "flops": "MFLOPs"}
-_SUFFIX_UNITS = (("_ms", "ms"), ("_mj", "mJ"), ("_pct", "%"))
-
-# Fixed metadata and SVG ids so a fixed run gives byte-identical files.
-plt.rcParams["svg.hashsalt"] = "latentnas"
-_SVG_META = {"Date": None, "Creator": None}
-_PNG_META = {"Software": None}
-
-
-def objective_unit(o: ObjectiveConfig) -> str:
-    """The unit of an objective's values (``%``, ``ms``, ``mJ``, ... or ``""``)."""
-    if o.source == "table":
-        column = o.options.column.lower()  # type: ignore[union-attr]
-        for suffix, unit in _SUFFIX_UNITS:
-            if column.endswith(suffix):
-                return unit
-        return "%" if column.startswith("acc") else ""
-    if o.source == "lut":
-        try:
-            return LookupTable.load(o.options.path).unit  # type: ignore[union-attr]
-        except ValueError:  # a plot does not fail for a table that moved since the run
-            return ""
-    if o.source == "proxy":
-        return "proxy, not accuracy"
-    return _UNITS.get(o.source, "")
+from mobo.config import Config, ConfigError, ObjectiveConfig
+from mobo.history import Evaluation
+from mobo.objectives.table import BenchmarkTable, TableSource
+from mobo.pareto import pareto_mask
+from mobo.results import pareto_records
+from mobo.rundir import RunDir
+from spaces.figures import save, subplots
+from spaces.io import write_files
 
 
 def objective_label(o: ObjectiveConfig) -> str:
     """Axis label: name, unit, direction, e.g. ``latency (ms, lower is better)``."""
-    unit = objective_unit(o)
+    unit = o.source.unit()
     better = "higher" if o.direction == "maximize" else "lower"
     return f"{o.name} ({unit + ', ' if unit else ''}{better} is better)"
 
@@ -80,20 +50,14 @@ class RunData:
 
 def load_run(run_dir: Path) -> RunData:
     """Reads a run's config, history and hypervolume trace."""
-    if not (run_dir / CONFIG_FILE).is_file():
-        raise ConfigError(f"{str(run_dir)!r} holds no {CONFIG_FILE}; is it a run directory?")
-    config = config_module.load(run_dir / CONFIG_FILE)
-    history = History.load(run_dir / HISTORY_FILE, [o.name for o in config.objectives])
-    trace = []
-    if (run_dir / HYPERVOLUME_FILE).is_file():
-        lines = (run_dir / HYPERVOLUME_FILE).read_text().splitlines()[1:]
-        trace = [(int(a), int(b), float(c)) for a, b, c in (line.split(",") for line in lines)]
-    return RunData(run_dir, config, history.records, trace)
+    run = RunDir(run_dir)
+    config = run.read_config()
+    return RunData(run.path, config, run.history(config).records, run.read_hypervolume())
 
 
 def default_table(config: Config) -> Path | None:
     """The run's table when every objective reads it and the file is there."""
-    if config.table.path and all(o.source == "table" for o in config.objectives):
+    if config.table.path and all(isinstance(o.source, TableSource) for o in config.objectives):
         path = Path(config.table.path)
         return path if path.is_file() else None
     return None
@@ -101,7 +65,7 @@ def default_table(config: Config) -> Path | None:
 
 def true_front(table: BenchmarkTable, objectives: tuple[ObjectiveConfig, ...]) -> np.ndarray:
     """The table's feasible non-dominated rows, ``k x m`` in the objectives' own units."""
-    values = np.stack([table.column(o.options.column) for o in objectives], axis=1)  # type: ignore[union-attr]
+    values = np.stack([table.column(o.source.column) for o in objectives], axis=1)  # type: ignore[union-attr]
     ok = ~np.isnan(values).any(axis=1)
     for i, o in enumerate(objectives):
         if o.at_most is not None:
@@ -114,7 +78,7 @@ def true_front(table: BenchmarkTable, objectives: tuple[ObjectiveConfig, ...]) -
     return values[mask]
 
 
-def _step_front(ax: plt.Axes, points: np.ndarray, ox: ObjectiveConfig, oy: ObjectiveConfig, **style) -> None:
+def _step_front(ax: Axes, points: np.ndarray, ox: ObjectiveConfig, oy: ObjectiveConfig, **style) -> None:
     """Draws the 2-D non-dominated subset of ``points`` as a staircase."""
     if len(points) == 0:
         return
@@ -124,11 +88,11 @@ def _step_front(ax: plt.Axes, points: np.ndarray, ox: ObjectiveConfig, oy: Objec
     ax.step(front[:, 0], front[:, 1], where="post" if ox.sign == oy.sign else "pre", **style)
 
 
-def pareto_figure(run: RunData, table: BenchmarkTable | None) -> plt.Figure:
+def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
     """All evaluations, the non-dominated feasible ones highlighted, constraints, the true front."""
     objectives = run.config.objectives
     pairs = list(itertools.combinations(range(len(objectives)), 2))
-    fig, axes = plt.subplots(1, len(pairs), figsize=(6.4 * len(pairs), 5.2), squeeze=False)
+    fig, axes = subplots(1, len(pairs), figsize=(6.4 * len(pairs), 5.2), squeeze=False)
     ok = [r for r in run.records if not r.failed]
     values = np.array([[r.values[o.name] for o in objectives] for r in ok]).reshape(len(ok), len(objectives))
     feasible = np.array([r.feasible for r in ok], dtype=bool)
@@ -165,16 +129,16 @@ def pareto_figure(run: RunData, table: BenchmarkTable | None) -> plt.Figure:
     return fig
 
 
-def hypervolume_figure(run: RunData) -> plt.Figure:
+def hypervolume_figure(run: RunData) -> Figure:
     """Hypervolume (feasible points, fixed reference) against evaluations."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = subplots(figsize=(6.4, 4.2))
     if run.hypervolume:
         evals = [e for _, e, _ in run.hypervolume]
         hv = [h for _, _, h in run.hypervolume]
         ax.step(evals, hv, where="post", color="#4C72B0", marker="o", markersize=3, label="LatentNAS run")
     initial = run.config.search.initial
     ax.axvline(initial, color="0.5", linestyle=":", label=f"end of initial design ({initial})")
-    units = " × ".join(objective_unit(o) or "1" for o in run.config.objectives)
+    units = " × ".join(o.source.unit() or "1" for o in run.config.objectives)
     ax.set_xlabel("evaluations")
     ax.set_ylabel(f"hypervolume ({units})")
     ax.set_title(f"{run.config.name}: hypervolume vs evaluations")
@@ -184,26 +148,16 @@ def hypervolume_figure(run: RunData) -> plt.Figure:
     return fig
 
 
-def save(fig: plt.Figure, stem: Path) -> list[Path]:
-    """Writes ``stem.png`` and ``stem.svg`` (deterministic metadata) and closes the figure."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    fig.savefig(png, dpi=120, metadata=_PNG_META)
-    fig.savefig(svg, metadata=_SVG_META)
-    plt.close(fig)
-    return [png, svg]
-
-
 def plot_run(run_dir: Path, table_path: Path | None = None) -> list[Path]:
     """Writes the run's plots; returns their paths."""
     run = load_run(run_dir)
     table_path = table_path or default_table(run.config)
     table = None
     if table_path is not None:
-        if not all(o.source == "table" for o in run.config.objectives):
+        if not all(isinstance(o.source, TableSource) for o in run.config.objectives):
             raise ConfigError("--table: the true front needs every objective to be a table column")
         table = BenchmarkTable(table_path)
-    out = run_dir / PLOTS_DIR
+    out = RunDir(run_dir).file(RunDir.PLOTS)
     return save(pareto_figure(run, table), out / "pareto") + save(hypervolume_figure(run), out / "hypervolume")
 
 

@@ -18,12 +18,11 @@ import html
 import statistics
 from pathlib import Path
 
-from mobo.loop import CONFIG_FILE, PARETO_CSV, TIMING_FILE
-from mobo.plot import PLOTS_DIR, RunData, load_run, objective_label, plot_run
-from mobo.utils.cli import write_files
-from mobo.utils.io import atomic_write_text
+from mobo.plot import RunData, load_run, objective_label, plot_run
+from mobo.rundir import RunDir
+from spaces.io import write_files
+from spaces.io import atomic_write_text
 
-REPORT_FILE = "report.html"
 
 _STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -49,7 +48,7 @@ def _fmt(value: str) -> str:
 
 
 def _pareto_table(run: RunData) -> str:
-    path = run.run_dir / PARETO_CSV
+    path = run.run_dir / RunDir.PARETO_CSV
     if not path.is_file():
         return "<p>No Pareto front yet.</p>"
     with path.open(newline="") as f:
@@ -76,18 +75,18 @@ def _timing(run: RunData) -> str:
     seconds = [r.seconds for r in run.records]
     lines = [f"evaluations: {len(run.records)} ({sum(r.failed for r in run.records)} failed), "
              f"evaluation time {sum(seconds):.1f} s in all, median {statistics.median(seconds) if seconds else 0:.2f} s"]
-    path = run.run_dir / TIMING_FILE
+    path = run.run_dir / RunDir.TIMING
     if path.is_file():
         with path.open(newline="") as f:
             rows = list(csv.DictReader(f))
         if rows:
-            for key in ("fit_seconds", "optimizer_seconds", "candidate_seconds"):
+            for key in ("fit_seconds", "candidate_seconds"):
                 values = [float(r.get(key) or 0) for r in rows]
                 lines.append(f"BO {key.replace('_seconds', '')}: median {statistics.median(values):.2f} s per iteration, "
                              f"{sum(values):.1f} s over {len(values)} iterations")
             candidates = [int(r.get("candidates") or 0) for r in rows]
             lines.append(f"candidates ranked per iteration: median {statistics.median(candidates):.0f}")
-            lines.append(f"latent optimizer points that decoded to an evaluated architecture: "
+            lines.append(f"random-step latent points that decoded to an evaluated architecture: "
                          f"{sum(int(r.get('repeats') or 0) for r in rows)}")
     return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
 
@@ -97,7 +96,7 @@ def write_report(run_dir: Path, table: Path | None = None) -> Path:
     plot_run(run_dir, table)
     run = load_run(run_dir)
     hv = run.hypervolume[-1][2] if run.hypervolume else 0.0
-    plots = run_dir / PLOTS_DIR
+    plots = run_dir / RunDir.PLOTS
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>LatentNAS report: {html.escape(run.config.name)}</title><style>{_STYLE}</style></head><body>",
@@ -108,10 +107,10 @@ def write_report(run_dir: Path, table: Path | None = None) -> Path:
         "<h2>Pareto front</h2>", _pareto_table(run),
         "<h2>Plots</h2>", _image(plots / "pareto.png", "Pareto front"), _image(plots / "hypervolume.png", "hypervolume"),
         "<h2>Timing</h2>", _timing(run),
-        "<h2>Configuration</h2>", f"<pre>{html.escape((run_dir / CONFIG_FILE).read_text())}</pre>",
+        "<h2>Configuration</h2>", f"<pre>{html.escape((run_dir / RunDir.CONFIG).read_text())}</pre>",
         "</body></html>",
     ]
-    path = run_dir / REPORT_FILE
+    path = run_dir / RunDir.REPORT
     atomic_write_text(path, "\n".join(parts) + "\n")
     return path
 

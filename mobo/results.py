@@ -17,7 +17,9 @@ from torch import Tensor
 from mobo.config import Config, ObjectiveConfig
 from mobo.history import Evaluation
 from mobo.pareto import hypervolume, information_density, netscore, pareto_mask
+from mobo.rundir import RunDir
 from spaces import SearchSpace
+from spaces.base import NetworkBuilder
 
 
 def is_feasible(values: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> bool:
@@ -133,7 +135,7 @@ def pareto_rows(
         since both scores are defined on accuracy in %; MACs = FLOPs / 2).
     """
     acc = config.accuracy_objective
-    if acc is not None and acc.source == "proxy":
+    if acc is not None and acc.source.is_proxy:
         acc = None
     rows = []
     for r in pareto_records(records, config.objectives):
@@ -149,13 +151,16 @@ def pareto_rows(
 
 
 class NetworkCost:
-    """``arch string -> (parameters in millions, MFLOPs)`` of the space's network, cached."""
+    """``arch string -> (parameters in millions, MFLOPs)`` of the space's network, cached
+    (``NaN`` for a space without networks)."""
 
     def __init__(self, space: SearchSpace) -> None:
         self.space = space
         self._cache: dict[str, tuple[float, float]] = {}
 
     def __call__(self, arch: str) -> tuple[float, float]:
+        if not isinstance(self.space, NetworkBuilder):
+            return math.nan, math.nan
         if arch not in self._cache:
             parsed = self.space.parse(arch)
             self._cache[arch] = (self.space.params(parsed) / 1e6, self.space.flops(parsed) / 1e6)
@@ -167,3 +172,33 @@ def json_safe(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows
     ]
+
+
+def write_results(
+    run: RunDir,
+    records: Sequence[Evaluation],
+    config: Config,
+    space_name: str,
+    ref: Mapping[str, float],
+    params_flops: Callable[[str], tuple[float, float]],
+) -> tuple[int, float]:
+    """Rewrites a run's ``hypervolume.csv``, ``pareto.csv`` and ``pareto.json`` from its history.
+
+    Returns:
+        The size of the Pareto front and its hypervolume.
+    """
+    trace = hypervolume_trace(records, config.objectives, ref)
+    hv = trace[-1][2] if trace else 0.0
+    run.write_hypervolume(trace)
+    rows = pareto_rows(records, config, params_flops)
+    header = list(rows[0]) if rows else ["index", "iteration", "arch", "key", *(o.name for o in config.objectives)]
+    run.write_pareto(header, rows, {
+        "space": space_name,
+        "objectives": [{"name": o.name, "direction": o.direction, "source": o.source.name, "at_most": o.at_most,
+                        "at_least": o.at_least} for o in config.objectives],
+        "reference_point": dict(ref),
+        "hypervolume": hv,
+        "evaluations": len(records),
+        "front": json_safe(rows),
+    })
+    return len(rows), hv

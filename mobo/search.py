@@ -9,7 +9,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -17,8 +16,9 @@ from pathlib import Path
 
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
-from mobo.loop import CONFIG_FILE, HISTORY_FILE, PARETO_CSV, PARETO_JSON, Search
-from mobo.network_files import NETWORKS_DIR, write_networks
+from mobo.loop import Search
+from mobo.network_files import write_networks
+from mobo.rundir import RunDir
 from mobo.report import write_report
 
 
@@ -43,9 +43,9 @@ def resolve(args: argparse.Namespace) -> tuple[Config, Path]:
     if args.resume is not None:
         if args.config is not None or args.out is not None or args.seed is not None or args.overrides:
             raise ConfigError("--resume: give only the run directory (and optionally --budget)")
-        path = args.resume / CONFIG_FILE
+        path = args.resume / RunDir.CONFIG
         if not path.is_file():
-            raise ConfigError(f"--resume: {str(args.resume)!r} holds no {CONFIG_FILE}; is it a run directory?")
+            raise ConfigError(f"--resume: {str(args.resume)!r} holds no {RunDir.CONFIG}; is it a run directory?")
         return config_module.load(path, overrides), args.resume
     if args.config is None:
         raise ConfigError("give a config file, or --resume RUN_DIR")
@@ -53,7 +53,7 @@ def resolve(args: argparse.Namespace) -> tuple[Config, Path]:
         overrides.append(f"seed={args.seed}")
     config = config_module.load(args.config, overrides)
     run_dir = args.out or Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (run_dir / HISTORY_FILE).exists():
+    if (run_dir / RunDir.HISTORY).exists():
         raise ConfigError(f"--out: {str(run_dir)!r} already holds a run; continue it with --resume {run_dir}")
     return config, run_dir
 
@@ -74,14 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         report = None
     formats = [fmt for fmt in ("yaml", "onnx") if getattr(config.export, fmt)]
     if formats:
-        archs = [r["arch"] for r in json.loads((result.run_dir / PARETO_JSON).read_text())["front"]]
+        run = RunDir(result.run_dir)
+        archs = [r["arch"] for r in run.read_pareto()["front"]]
         for fmt in formats:
-            paths = write_networks(search.space, archs, fmt, result.run_dir / NETWORKS_DIR)
-            print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {result.run_dir / NETWORKS_DIR}")
+            paths = write_networks(search.space, archs, fmt, run.file(RunDir.NETWORKS))
+            print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {run.file(RunDir.NETWORKS)}")
     print(f"run directory: {result.run_dir}")
     if report is not None:
         print(f"report: {report}")
-    print(f"Pareto front: {result.run_dir / PARETO_CSV} ({result.pareto_size} architectures, "
+    print(f"Pareto front: {result.run_dir / RunDir.PARETO_CSV} ({result.pareto_size} architectures, "
           f"{result.evaluations} evaluations, hypervolume {result.hypervolume:.6g})")
     return 0
 

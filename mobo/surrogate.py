@@ -1,18 +1,23 @@
-"""GP surrogates on latent points or encodings of architectures, one input set per outcome if asked."""
+"""GP surrogates: one independent GP per outcome, each on the input columns it needs (Rasmussen &
+Williams 2006; BoTorch ``SingleTaskGP``)."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import torch
+from botorch.exceptions.warnings import OptimizationWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.models.transforms.input import ChainedInputTransform, FilterFeatures
-from botorch.models.utils.gpytorch_modules import get_covar_module_with_dim_scaled_prior
-from gpytorch.means import Mean
 from gpytorch.mlls import ExactMarginalLogLikelihood
-from torch import Tensor, nn
+from linear_operator.utils.warnings import NumericalWarning
+from torch import Tensor
+
+from mobo.config import ObjectiveConfig
+from mobo.features import Layout
 
 
 _HYPERPARAMETERS = ("mean_module.", "covar_module.", "likelihood.")
@@ -70,20 +75,6 @@ def compress_below_reference(y: Tensor, ref_point: Tensor, share: float = 0.5) -
     return torch.where((scale > 0) & (y < ref_point), below, y)
 
 
-class LastColumnTrend(Mean):
-    """Prior mean ``c + w * x[..., -1]``: linear in the last input column (a proxy score), whose
-    offset ``c`` and slope ``w`` are fitted with the kernel's hyperparameters."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.register_parameter("constant", nn.Parameter(torch.zeros(1)))
-        self.register_parameter("weight", nn.Parameter(torch.zeros(1)))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``... x n x d`` inputs to ``... x n`` prior means."""
-        return self.constant + self.weight * x[..., -1]
-
-
 def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
     """``2 x width`` box [0, 1] per column: the input box of one-hot and path-encoding GP inputs."""
     return torch.stack([torch.zeros(width, dtype=dtype), torch.ones(width, dtype=dtype)])
@@ -96,7 +87,6 @@ def fit_gp(
     maxiter: int = 75,
     warm_start: dict[str, Tensor] | None = None,
     features: list[list[int]] | None = None,
-    trend: list[bool] | None = None,
 ) -> SingleTaskGP | ModelListGP:
     """Fits one independent GP per outcome.
 
@@ -112,11 +102,6 @@ def fit_gp(
             and usually converges in far fewer iterations.
         features: per outcome, the columns of ``x`` its GP sees (``m`` lists);
             ``None``: every outcome sees all of ``x``.
-        trend: per outcome (with ``features``), whether the last of its columns
-            enters its GP's prior mean linearly (:class:`LastColumnTrend`)
-            instead of its kernel, which then sees the other columns only: a
-            proxy score shifts the prediction, yet the kernel still correlates
-            structurally close architectures whose proxies differ.
 
     Returns:
         A batched ``SingleTaskGP`` without ``features``, else a ``ModelListGP``
@@ -124,40 +109,55 @@ def fit_gp(
         and standardize the outcomes inside.
     """
     if features is None:
-        if trend is not None and any(trend):
-            raise ValueError("trend: needs features (the columns each outcome's GP sees)")
         model = SingleTaskGP(
             x, y, input_transform=Normalize(d=x.shape[-1], bounds=bounds), outcome_transform=Standardize(m=y.shape[-1])
         )
     else:
         if len(features) != y.shape[-1]:
             raise ValueError(f"features: {len(features)} column lists for {y.shape[-1]} outcomes")
-        trend = [False] * len(features) if trend is None else trend
-        if len(trend) != len(features):
-            raise ValueError(f"trend: {len(trend)} flags for {len(features)} outcomes")
         models = []
-        for k, (columns, linear) in enumerate(zip(features, trend)):
+        for k, columns in enumerate(features):
             keep = torch.tensor(columns, dtype=torch.long)
             transform = ChainedInputTransform(
                 select=FilterFeatures(feature_indices=keep), normalize=Normalize(d=len(columns), bounds=bounds[:, keep])
             )
-            modules = {}
-            if linear:
-                if len(columns) < 2:
-                    raise ValueError(f"trend: outcome {k} has {len(columns)} column(s); a trend needs a kernel column too")
-                modules = {"mean_module": LastColumnTrend(), "covar_module": get_covar_module_with_dim_scaled_prior(
-                    ard_num_dims=len(columns) - 1, active_dims=list(range(len(columns) - 1)))}
             models.append(SingleTaskGP(x, y[:, k : k + 1], input_transform=transform,
-                                       outcome_transform=Standardize(m=1), **modules))
+                                       outcome_transform=Standardize(m=1)))
         model = ModelListGP(*models)
     if warm_start is not None:
         model.load_state_dict(warm_start, strict=False)
     for gp in model.models if isinstance(model, ModelListGP) else [model]:
         with warnings.catch_warnings():
-            # Inputs of distinct architectures can sit close together; the
-            # jitter warnings that follow are expected and handled by gpytorch.
-            warnings.simplefilter("ignore")
+            # Inputs of distinct architectures can sit close together: gpytorch adds jitter
+            # (NumericalWarning), and a fit that stops early keeps its best point.
+            warnings.simplefilter("ignore", NumericalWarning)
+            warnings.simplefilter("ignore", OptimizationWarning)
             fit_gpytorch_mll(
                 ExactMarginalLogLikelihood(gp.likelihood, gp), optimizer_kwargs={"options": {"maxiter": maxiter}}
             )
     return model
+
+
+def fit_surrogate(
+    x: Tensor,
+    y: Tensor,
+    layout: Layout,
+    objectives: Sequence[ObjectiveConfig] | None,
+    warm_start: dict[str, Tensor] | None = None,
+) -> SingleTaskGP | ModelListGP:
+    """Fits the search's surrogate on featurized architectures.
+
+    Args:
+        x: ``n x d`` inputs, every column in [0, 1] (:class:`mobo.features.ChoiceFeaturizer`).
+        y: ``n x m`` outcomes, every column maximized.
+        layout: the columns of ``x`` by name.
+        objectives: the ``m`` objectives in outcome order: each GP sees the columns
+            :meth:`Layout.objective_columns` gives it; ``None`` (one outcome that mixes
+            qualities and costs, the reward mode): one GP on every column.
+        warm_start: :func:`hyperparameters` of the previous fit of the same kind.
+
+    Returns:
+        The fitted model (see :func:`fit_gp`).
+    """
+    features = layout.objective_columns(objectives) if objectives is not None else None
+    return fit_gp(x, y, unit_box(layout.width, x.dtype), warm_start=warm_start, features=features)

@@ -1,11 +1,21 @@
-"""The search-space interface every space implements.
+"""The search-space interface: a small core every space implements, and optional capabilities.
 
-A space knows its architectures in three forms:
+The core (:class:`SearchSpace`) knows an architecture as a hashable object and as its
+*string* form (what tables, history files and users read): parse, format, sample,
+enumerate (finite spaces), one-choice neighbours and a canonical key.
 
-* the *architecture* object (hashable, space specific),
-* its *string* form (what tables, history files and users read),
-* its *graph* form: an op-on-node DAG in topological order (:class:`ArchGraph`),
-  which is what the graph VAE embeds and decodes.
+A capability is a :class:`typing.Protocol` a space meets by having its methods; what
+needs one checks it with :func:`require` and says which is missing:
+
+* :class:`GraphCodec`: the *graph* form, an op-on-node DAG in topological order
+  (:class:`ArchGraph`), which the graph VAE embeds and decodes;
+* :class:`Featurized`: one-hot choices and the path encoding (the surrogate's inputs);
+* :class:`NetworkBuilder`: a real ``torch.nn.Module`` per architecture (training,
+  timing, parameters and FLOPs);
+* :class:`CostTableKeys`: the entries of a lookup-table cost model.
+
+:class:`GraphDefaults`, :class:`FeatureDefaults` and :class:`NetworkDefaults` give the
+derived methods of a capability from its essential ones.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import abc
 import random
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import Tensor, nn
@@ -91,28 +102,15 @@ def one_hot_choices(choices: Sequence[tuple[object, Sequence[object]]]) -> list[
 
 
 class SearchSpace(abc.ABC):
-    """Abstract search space.
+    """The core of a search space.
 
-    Subclasses set ``name``, ``node_types`` (the graph vocabulary) and
-    ``max_nodes`` (the largest graph of the space), and implement the
-    abstract methods. Network options (widths, depths, input and output
-    shapes) are given to the constructor and used by :meth:`build`.
+    Subclasses set ``name`` and implement the abstract methods; a finite space also
+    overrides :attr:`size` and :meth:`enumerate`. Network options (widths, depths,
+    input and output shapes) are given to the constructor.
     """
 
     name: str
-    node_types: tuple[str, ...]
-    max_nodes: int
-    #: whether a choice can be dead (cannot reach the output), so that
-    #: :meth:`live_one_hot` can differ from :meth:`one_hot`
-    dead_choices: bool = False
-    #: network options (for :meth:`build`) of a small copy of the network on which a
-    #: training-free proxy, as a surrogate input (``search.quality_proxy``), scores a
-    #: thousand candidates in tens of seconds and still ranks them; ``None``: no such copy is
-    #: measured (``quality_proxy: auto`` leaves the proxy out, ``synflow`` scores the
-    #: full network)
-    proxy_network: dict[str, int] | None = None
 
-    # --- string form -------------------------------------------------------
     @abc.abstractmethod
     def parse(self, text: str) -> Arch:
         """Parses the string form. Raises ``ValueError`` naming the bad token."""
@@ -121,24 +119,57 @@ class SearchSpace(abc.ABC):
     def format(self, arch: Arch) -> str:
         """Returns the string form of ``arch`` (inverse of :meth:`parse`)."""
 
-    # --- graph form --------------------------------------------------------
     @abc.abstractmethod
+    def canonical_key(self, arch: Arch) -> str:
+        """A key shared by exactly the architectures that compute the same function."""
+
+    @abc.abstractmethod
+    def sample(self, rng: random.Random) -> Arch:
+        """Draws one architecture uniformly from the space."""
+
+    @abc.abstractmethod
+    def neighbours(self, arch: Arch) -> list[Arch]:
+        """Every architecture that differs from ``arch`` in exactly one choice (an op, an input, a depth),
+        in a fixed order."""
+
+    @property
+    def size(self) -> int | None:
+        """Number of architectures (``None`` when the space is too large to enumerate)."""
+        return None
+
+    def enumerate(self) -> Iterator[Arch]:
+        """Yields every architecture of a finite space (``size`` not ``None``), in a fixed order."""
+        raise ValueError(f"space '{self.name}' is not finite; sample it instead")
+
+    def is_constant(self, arch: Arch) -> bool:
+        """Whether the network's output cannot depend on its input (e.g. an NB201 cell whose
+        every input-to-output path is cut by ``none``): such a network scores chance
+        accuracy whatever it is trained on, so no BO step takes one as a candidate (the
+        initial design stays uniform). False in spaces without such networks."""
+        return False
+
+
+@runtime_checkable
+class GraphCodec(Protocol):
+    """Capability: the graph form the graph VAE embeds and decodes.
+
+    Attributes:
+        node_types: the graph vocabulary.
+        max_nodes: the largest graph of the space.
+    """
+
+    node_types: tuple[str, ...]
+    max_nodes: int
+
     def to_graph(self, arch: Arch) -> ArchGraph:
         """Returns the op-on-node DAG of ``arch``."""
 
-    @abc.abstractmethod
     def from_graph(self, graph: ArchGraph) -> Arch:
         """Inverse of :meth:`to_graph`. Raises ``ValueError`` if the graph is not valid."""
 
     def is_valid_graph(self, graph: ArchGraph) -> bool:
         """Whether ``graph`` is exactly the graph of some architecture of the space."""
-        try:
-            arch = self.from_graph(graph)
-        except ValueError:
-            return False
-        return self.to_graph(arch) == graph
 
-    @abc.abstractmethod
     def project(self, node_logits: Tensor, edge_logits: Tensor) -> Arch:
         """Maps decoder logits to a valid architecture (always succeeds).
 
@@ -152,101 +183,117 @@ class SearchSpace(abc.ABC):
             The architecture of the space that best matches the logits.
         """
 
-    # --- identity, sampling -------------------------------------------------
-    @abc.abstractmethod
-    def canonical_key(self, arch: Arch) -> str:
-        """A key shared by exactly the architectures that compute the same function."""
 
-    @abc.abstractmethod
-    def sample(self, rng: random.Random) -> Arch:
-        """Draws one architecture uniformly from the space."""
+@runtime_checkable
+class Featurized(Protocol):
+    """Capability: fixed-length encodings of an architecture, the surrogate's inputs.
 
-    @abc.abstractmethod
+    Attributes:
+        dead_choices: whether a choice can be dead (cannot reach the output), so that
+            :meth:`live_one_hot` can differ from :meth:`one_hot`.
+    """
+
+    dead_choices: bool
+
     def one_hot(self, arch: Arch) -> list[float]:
-        """The architecture's choices one-hot encoded (fixed length per space), a
-        surrogate input beside the latent code (see :func:`one_hot_choices`)."""
+        """The architecture's choices one-hot encoded (fixed length per space; see
+        :func:`one_hot_choices`)."""
 
     def live_one_hot(self, arch: Arch) -> list[float]:
-        """``one_hot`` of the architecture with every choice that cannot reach the output
-        (e.g. an NB201 op on an edge cut off by ``none``) set to its no-op: equal for strings
-        that differ only in such dead choices, so a surrogate of what the network computes
-        sees them as one. Spaces without dead choices (``dead_choices`` false) return ``one_hot``."""
-        return self.one_hot(arch)
+        """``one_hot`` with every choice that cannot reach the output set to its no-op: equal
+        for strings that differ only in such dead choices."""
 
-    @abc.abstractmethod
     def path_encoding(self, arch: Arch) -> list[float]:
         """Fixed-length counts of the op sequences along the computation's input-to-output
-        paths (the path encoding of BANANAS), scaled into [0, 1] (the GP's input box assumes
-        it) and equal for architectures with one canonical key:
-        a surrogate input that describes what the network computes, beside ``one_hot``,
-        which describes how it is written (and so what it costs)."""
+        paths (the path encoding of BANANAS, White et al. 2021), scaled into [0, 1] and
+        equal for architectures with one canonical key."""
 
-    def is_constant(self, arch: Arch) -> bool:
-        """Whether the network's output cannot depend on its input (e.g. an NB201 cell whose
-        every input-to-output path is cut by ``none``): such a network scores chance
-        accuracy whatever it is trained on, so no BO step takes one as a candidate (the
-        initial design stays uniform). False in spaces without such networks."""
-        return False
 
-    @abc.abstractmethod
-    def neighbours(self, arch: Arch) -> list[Arch]:
-        """Every architecture that differs from ``arch`` in exactly one choice (an op, an input, a depth),
-        in a fixed order."""
+@runtime_checkable
+class NetworkBuilder(Protocol):
+    """Capability: the network of an architecture as a ``torch.nn.Module``."""
 
-    @property
-    def size(self) -> int | None:
-        """Number of architectures (``None`` when the space is too large to enumerate)."""
-        return None
-
-    def enumerate(self) -> Iterator[Arch]:
-        """Yields every architecture of a finite space, in a fixed order."""
-        raise NotImplementedError(f"space '{self.name}' is not enumerable")
-
-    # --- networks -----------------------------------------------------------
-    @abc.abstractmethod
     def build(self, arch: Arch, **overrides: int) -> nn.Module:
-        """Builds the network of ``arch`` as a ``torch.nn.Module``.
-
-        Args:
-            arch: the architecture.
-            overrides: network options that replace the space's own for this
-                build (e.g. ``input_channels``, ``num_classes``).
-        """
+        """Builds the network; ``overrides`` replace the space's network options for this
+        build (e.g. ``input_channels``, ``num_classes``)."""
 
     def build_seeded(self, arch: Arch, seed: int, **overrides: int) -> nn.Module:
-        """:meth:`build` with torch's generator seeded by ``seed`` (the same initial
-        weights every time), leaving the global generator as it was."""
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            return self.build(arch, **overrides)
+        """:meth:`build` with initial weights fixed by ``seed``."""
 
-    @abc.abstractmethod
     def input_shape(self, **overrides: int) -> tuple[int, int, int]:
         """The ``C x H x W`` input the built network is meant for."""
 
-    # --- lookup-table cost model -----------------------------------------------
-    def lut_keys(self, arch: Arch) -> list[str]:
-        """Keys of the lookup-table entries whose sum predicts the cost of ``arch``'s network.
-
-        A key is ``section/name`` (e.g. ``op/sep_conv_3x3:c36:h32:s1`` or
-        ``backbone/3333``); a key may repeat (one entry per layer instance).
-        """
-        raise NotImplementedError(f"space '{self.name}' has no lookup-table cost model")
-
-    def lut_layers(self) -> dict[str, TimedLayer]:
-        """Every lookup-table entry the space can time on this host, by key."""
-        raise NotImplementedError(f"space '{self.name}' cannot time its lookup-table entries on this host")
-
-    def lut_counts(self, arch: Arch) -> dict[str, float]:
-        """Structural counts of ``arch``'s network that a lookup-table sum misses
-        (e.g. additions, concatenations); the calibration uses them as features."""
-        return {}
-
     def params(self, arch: Arch, **overrides: int) -> int:
         """Number of trainable parameters of the built network."""
-        return count_params(self.build(arch, **overrides))
 
     def flops(self, arch: Arch, **overrides: int) -> int:
         """FLOPs of one forward pass at batch 1 (a multiply-add counts as 2)."""
-        model = self.build(arch, **overrides)
-        return count_flops(model, (1, *self.input_shape(**overrides)))
+
+
+@runtime_checkable
+class CostTableKeys(Protocol):
+    """Capability: a lookup-table cost model (``spaces.lut``)."""
+
+    def lut_keys(self, arch: Arch) -> list[str]:
+        """Keys of the entries whose sum predicts the cost of ``arch``'s network: ``section/name``
+        (e.g. ``op/sep_conv_3x3:c36:h32:s1`` or ``backbone/3333``), one per layer instance."""
+
+    def lut_layers(self) -> dict[str, TimedLayer]:
+        """Every entry the space can time on this host, by key (may be empty)."""
+
+    def lut_counts(self, arch: Arch) -> dict[str, float]:
+        """Structural counts a table sum misses (additions, concatenations), calibration features."""
+
+
+def require(space: SearchSpace, capability: type, purpose: str) -> None:
+    """Raises ``ValueError`` naming what ``space`` lacks of ``capability`` for ``purpose``.
+
+    Args:
+        space: the space.
+        capability: one of the capability protocols.
+        purpose: what needs it (e.g. ``"the graph VAE"``).
+    """
+    if not isinstance(space, capability):
+        members = set(vars(capability).get("__annotations__", {}))
+        members |= {k for k, v in vars(capability).items() if callable(v) and not k.startswith("_")}
+        missing = [m for m in members if not hasattr(space, m)]
+        raise ValueError(f"space '{space.name}' has no {capability.__name__} capability ({', '.join(sorted(missing))}), "
+                         f"which {purpose} needs")
+
+
+class GraphDefaults:
+    """:meth:`GraphCodec.is_valid_graph` from ``to_graph`` and ``from_graph``."""
+
+    def is_valid_graph(self, graph: ArchGraph) -> bool:
+        try:
+            arch = self.from_graph(graph)  # type: ignore[attr-defined]
+        except ValueError:
+            return False
+        return self.to_graph(arch) == graph  # type: ignore[attr-defined]
+
+
+class FeatureDefaults:
+    """:class:`Featurized` members for a space without dead choices."""
+
+    dead_choices = False
+
+    def live_one_hot(self, arch: Arch) -> list[float]:
+        return self.one_hot(arch)  # type: ignore[attr-defined]
+
+
+class NetworkDefaults:
+    """:class:`NetworkBuilder`'s derived methods from ``build`` and ``input_shape``."""
+
+    def build_seeded(self, arch: Arch, seed: int, **overrides: int) -> nn.Module:
+        """``build`` with torch's generator seeded by ``seed`` (the same initial weights every
+        time), leaving the global generator as it was."""
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            return self.build(arch, **overrides)  # type: ignore[attr-defined]
+
+    def params(self, arch: Arch, **overrides: int) -> int:
+        return count_params(self.build(arch, **overrides))  # type: ignore[attr-defined]
+
+    def flops(self, arch: Arch, **overrides: int) -> int:
+        model = self.build(arch, **overrides)  # type: ignore[attr-defined]
+        return count_flops(model, (1, *self.input_shape(**overrides)))  # type: ignore[attr-defined]

@@ -31,7 +31,16 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, TimedLayer, check_positive_ints, one_hot_choices
+from spaces.base import (
+    ArchGraph,
+    FeatureDefaults,
+    GraphDefaults,
+    NetworkDefaults,
+    SearchSpace,
+    TimedLayer,
+    check_positive_ints,
+    one_hot_choices,
+)
 from spaces.layers import FactorizedReduce, ReLUConvBN, SepConv
 
 OPS: tuple[str, ...] = ("sep_conv_3x3", "sep_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "identity")
@@ -184,7 +193,7 @@ def _field_options(block: int, field: int) -> Sequence[int | str]:
     return OPS if field % 2 else range(2 + block)
 
 
-class EnasSpace(SearchSpace):
+class EnasSpace(SearchSpace, GraphDefaults, FeatureDefaults, NetworkDefaults):
     """ENAS micro cells: a normal and a reduction cell of ``B`` blocks each."""
 
     name = "enas"
@@ -421,7 +430,7 @@ class EnasSpace(SearchSpace):
         return per_cell**2
 
     def enumerate(self) -> Iterator[EnasArch]:
-        raise NotImplementedError(f"the ENAS space holds {self.size:.3e} architectures; sample it instead")
+        raise ValueError(f"the ENAS space holds {self.size:.3e} architectures; sample it instead")
 
     # --- networks -----------------------------------------------------------
     def input_shape(self, **overrides: int) -> tuple[int, int, int]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, check_positive_ints, one_hot_choices
+from spaces.base import ArchGraph, GraphDefaults, NetworkDefaults, SearchSpace, check_positive_ints, one_hot_choices
 from spaces.layers import ReLUConvBN, ResidualReduction, Zero
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -79,14 +79,13 @@ class NB201Network:
         check_positive_ints(self, "NB201")
 
 
-class NB201Space(SearchSpace):
+class NB201Space(SearchSpace, GraphDefaults, NetworkDefaults):
     """NAS-Bench-201: 15,625 cells, each stacked into the NB201 macro network."""
 
     name = "nb201"
     dead_choices = True
     # SynFlow of one cell per stage at 8 px: Spearman 0.76 against CIFAR-10 accuracy over
     # all 15,625 cells, about 23 ms a cell on one core (BENCHMARKS.md, thirteenth round)
-    proxy_network = {"cells_per_stage": 1, "image_size": 8}
     node_types = NODE_TYPES
     max_nodes = len(EDGES) + 2
 

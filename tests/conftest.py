@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gvae.train import TrainConfig, dataset, fit
+from gvae.settings import ModelSettings, TrainSettings
+from gvae.train import dataset, fit
 from spaces import get_space
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
@@ -33,9 +34,9 @@ def nb201_csv() -> Path:
 def nb201_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small NB201 graph VAE (a few seconds of training), saved as a checkpoint."""
     space = get_space("nb201")
-    config = TrainConfig(epochs=4, hidden_dim=32, num_layers=2, latent_dim=8, batch_size=64, lr=5e-3, seed=0)
     archs = dataset(space, space.size, 0)[::4]
-    model = fit(space, archs, config, progress=False)
+    model = fit(space, archs, ModelSettings(latent_dim=8, hidden_dim=32, num_layers=2),
+                TrainSettings(epochs=4, batch_size=64, lr=5e-3, seed=0), progress=False)
     path = tmp_path_factory.mktemp("gvae") / "model.pt"
     model.save(path)
     return path
@@ -52,8 +53,7 @@ def tiny_table_config(table: Path, checkpoint: Path, **search) -> dict:
             "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
             "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize", "at_most": 30.0},
         },
-        # the proxy input (default on NB201) scores ~1,000 candidates a BO step; its own test covers it
-        "search": {"budget": 12, "initial": 6, "batch_size": 3, "mc_samples": 16, "quality_proxy": "none", **search},
+        "search": {"budget": 12, "initial": 6, "batch_size": 3, "mc_samples": 16, **search},
     }
 
 

@@ -236,7 +236,7 @@ def small_search_config(checkpoint):
     def small(table, problem, budget, seed, overrides=()):
         data = C.to_dict(search_config(table, problem, budget, seed, overrides))
         data["gvae"]["checkpoint"] = str(checkpoint)
-        data["search"].update(initial=6, mc_samples=16, quality_proxy="none")  # tested in test_search.py
+        data["search"].update(initial=6, mc_samples=16)
         return C.from_dict(data)
 
     return small
@@ -260,56 +260,22 @@ def test_each_method_returns_valid_distinct_architectures(method, nb201_csv, nb2
 def test_ablation_overrides_name_the_run_and_reach_the_config(nb201_csv):
     from bench.methods import resolve, search_config
 
-    name, _ = resolve("latentnas", ["search.num_restarts=4", "search.outcome_floor=null"])
-    assert name == "latentnas[search.num_restarts=4,search.outcome_floor=null]"
+    name, _ = resolve("latentnas", ["search.local_candidates=0", "search.outcome_floor=0.25"])
+    assert name == "latentnas[search.local_candidates=0,search.outcome_floor=0.25]"
     assert resolve("motpe") == ("motpe", METHODS["motpe"])
     with pytest.raises(ValueError, match="latentnas only"):
-        resolve("random", ["search.num_restarts=4"])
+        resolve("random", ["search.local_candidates=0"])
     with pytest.raises(ValueError, match="unknown method 'tpe'"):
         resolve("tpe")
     config = search_config(BenchmarkTable(nb201_csv), Problem("p", ("acc_cifar10", "lat_raspi4_ms")), 50, 1,
-                           ["search.surrogate_inputs=latent", "search.num_restarts=4", "search.outcome_floor=null"])
-    assert config.search.num_restarts == 4 and config.search.outcome_floor is None and config.seed == 1
+                           ["search.local_candidates=0", "search.outcome_floor=0.25"])
+    assert config.search.local_candidates == 0 and config.search.outcome_floor == 0.25 and config.seed == 1
 
 
 def test_layer_order_peels_non_dominated_layers():
     # maximized: rows 0 and 2 form the first layer, 1 the second (dominated by 2), 3 the third
     y = torch.tensor([[3.0, 1.0], [1.0, 2.0], [2.0, 3.0], [0.5, 0.5]])
     assert layer_order(y) == [0, 2, 1, 3]
-
-
-def test_candidate_ranks_scores_every_bo_step_against_the_table(nb201_csv, nb201_checkpoint, tmp_path):
-    from bench.candidate_ranks import RankedSearch, summarize
-
-    table = BenchmarkTable(nb201_csv)
-    problem = Problem("p", ("acc_cifar10", "lat_raspi4_ms"))
-    scorer = Scorer(table, problem)
-    config = small_search_config(nb201_checkpoint)(table, problem, 14, 0)
-    search = RankedSearch(config, tmp_path / "run", progress=False, scorer=scorer)
-    search.run()
-    assert len(search.steps) == 8 // config.search.batch_size  # 6 initial, then BO steps of q
-    evaluated = [r.arch for r in search.history.records]
-    rows = torch.tensor(scorer.rows(evaluated[6:]))
-    y = scorer.y[rows]
-    # the picks the steps counted are the architectures the search then evaluated
-    assert all(s.picks == config.search.batch_size for s in search.steps)
-    assert sum(s.picks_roi for s in search.steps) == int((y > scorer.roi_ref).all(dim=-1).sum())
-    assert sum(s.picks_accurate for s in search.steps) == int((y[:, 0] > scorer.roi_ref[0]).sum())
-    for step in search.steps:
-        assert 0 <= step.in_roi <= step.candidates
-        assert step.front_rank is None or 0 <= step.front_rank < step.candidates
-    figures = summarize(search.steps)
-    assert 0.0 <= figures["picks roi"] <= figures["picks acc"] <= 1.0
-    assert -1.0 <= figures["rho acc last"] <= 1.0
-
-
-def test_best_rank_counts_strictly_better_values():
-    from bench.candidate_ranks import best_rank
-
-    values = torch.tensor([0.3, 0.9, 0.5, 0.7])
-    assert best_rank(values, torch.tensor([False, False, True, True])) == 1  # 0.7: only 0.9 beats it
-    assert best_rank(values, torch.tensor([False, True, False, False])) == 0
-    assert best_rank(values, torch.zeros(4, dtype=torch.bool)) is None
 
 
 def test_bench_mobo_runs_the_seeds_asked_and_names_a_missing_column(nb201_csv, tmp_path, capsys):

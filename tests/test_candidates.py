@@ -7,16 +7,26 @@ import pytest
 import torch
 from botorch.acquisition import AcquisitionFunction
 
-from mobo.candidates import SCALES, candidate_pool, perturb, select
-from mobo.surrogate import (
-    LastColumnTrend,
-    clip_below_reference,
-    compress_below_reference,
-    fit_gp,
-    hyperparameters,
-    unit_box,
+from mobo.candidates import (
+    SCALES,
+    CandidateContext,
+    LatentTrustRegions,
+    Neighbours,
+    UniformSamples,
+    candidate_pool,
+    perturb,
 )
+from mobo.selection import select
+from mobo.surrogate import clip_below_reference, compress_below_reference, fit_gp, hyperparameters, unit_box
 from spaces import get_space
+
+
+def pool_of(space, latent, anchors, seen, local, n_random, centres=()):
+    """The candidates of the search's three generators around ``anchors`` and ``centres``."""
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    generators = [LatentTrustRegions(latent, bounds, local), Neighbours(space), UniformSamples(space, n_random)]
+    context = CandidateContext(anchors, list(centres), torch.Generator().manual_seed(0), random.Random(0))
+    return candidate_pool(space, generators, context, seen)
 
 
 def test_clip_below_reference_known_values():
@@ -68,30 +78,6 @@ def test_fit_gp_per_outcome_features():
         fit_gp(x, y, unit_box(5), features=[[0]])
 
 
-def test_fit_gp_trend_on_the_last_column():
-    """With ``trend``, an outcome's last column enters its prior mean linearly and its kernel sees
-    the other columns only: far from the data the prediction follows the fitted line."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(40, 4, generator=g, dtype=torch.float64)
-    y = torch.stack([3.0 * x[:, 3] + 0.1 * torch.sin(6.0 * x[:, 0]), x[:, 1]], dim=-1)
-    model = fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True, False])
-    quality, other = model.models
-    assert isinstance(quality.mean_module, LastColumnTrend) and not isinstance(other.mean_module, LastColumnTrend)
-    assert quality.covar_module.lengthscale.shape == (1, 2) and quality.covar_module.active_dims.tolist() == [0, 1]
-    # standardized outcome: slope 3 / std(y) per unit of the proxy column
-    assert quality.mean_module.weight.item() == pytest.approx(3.0 / float(y[:, 0].std()), rel=0.1)
-    state = hyperparameters(model)
-    assert {"models.0.mean_module.constant", "models.0.mean_module.weight"} <= set(state)
-    warm = fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True, False], warm_start=state, maxiter=1)
-    assert warm.models[0].mean_module.weight.item() == pytest.approx(quality.mean_module.weight.item(), rel=0.05)
-    with pytest.raises(ValueError, match="trend: 1 flags for 2 outcomes"):
-        fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [1, 2]], trend=[True])
-    with pytest.raises(ValueError, match="trend: needs features"):
-        fit_gp(x, y, unit_box(4), trend=[True, False])
-    with pytest.raises(ValueError, match="trend: outcome 1 has 1 column"):
-        fit_gp(x, y, unit_box(4), features=[[0, 1, 3], [2]], trend=[False, True])
-
-
 def test_perturb_shapes_and_bounds():
     z = torch.zeros(3, 4, dtype=torch.float64)
     bounds = torch.tensor([[-0.1] * 4, [1.0] * 4], dtype=torch.float64)
@@ -117,13 +103,10 @@ def test_candidate_pool_excludes_seen_strings_not_canonical_twins():
     twin = space.parse("|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|skip_connect~1|none~2|")
     assert space.canonical_key(evaluated) == space.canonical_key(twin)
     seen = {space.format(evaluated)}
-    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
     latent = _Decoder(space, [evaluated, twin])
-    pool = candidate_pool(latent, torch.full((2, 2), 0.5, dtype=torch.float64), None, bounds, seen, 8, 0,
-                          torch.Generator().manual_seed(0), random.Random(0))
+    pool = pool_of(space, latent, torch.full((2, 2), 0.5, dtype=torch.float64), seen, 8, 0)
     assert [space.format(a) for a in pool] == [space.format(twin)]
-    pool = candidate_pool(latent, torch.zeros(0, 2, dtype=torch.float64), None, bounds, seen, 8, 300,
-                          torch.Generator().manual_seed(0), random.Random(0))
+    pool = pool_of(space, latent, torch.zeros(0, 2, dtype=torch.float64), seen, 8, 300)
     texts = [space.format(a) for a in pool]
     assert len(texts) == len(set(texts)) > 250 and not seen & set(texts)  # uniform samples, distinct
 
@@ -133,9 +116,8 @@ def test_candidate_pool_leaves_out_constant_networks():
     constant = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_1x1~2|")
     live = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|nor_conv_1x1~2|")
     assert space.is_constant(constant) and not space.is_constant(live)
-    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
-    pool = candidate_pool(_Decoder(space, [constant, live]), torch.full((1, 2), 0.5, dtype=torch.float64), None,
-                          bounds, set(), 8, 200, torch.Generator().manual_seed(0), random.Random(0), [live])
+    pool = pool_of(space, _Decoder(space, [constant, live]), torch.full((1, 2), 0.5, dtype=torch.float64), set(), 8,
+                   200, [live])
     assert space.format(live) in {space.format(a) for a in pool}
     assert pool and not any(space.is_constant(a) for a in pool)
 
@@ -197,7 +179,7 @@ def _two_objective_gp() -> tuple[torch.Tensor, torch.Tensor, object]:
 
 def test_earlier_picks_first_draw_them_alike_for_every_candidate():
     from mobo.acquisition import qlogehvi_measured
-    from mobo.candidates import acquisition_values, takes_pending_itself
+    from mobo.selection import acquisition_values, takes_pending_itself
 
     x, y, model = _two_objective_gp()
     acq = qlogehvi_measured(model, y, y.median(dim=0).values, [], 32)
@@ -217,8 +199,8 @@ def test_earlier_picks_first_draw_them_alike_for_every_candidate():
 
 
 def test_select_leaves_qlognehvi_pending_points_to_its_baseline():
-    from mobo.acquisition import qlognehvi
-    from mobo.candidates import takes_pending_itself
+    from bench.methods import qlognehvi
+    from mobo.selection import takes_pending_itself
 
     x, y, model = _two_objective_gp()
     acq = qlognehvi(model, x, y.median(dim=0).values, [], 16)
@@ -237,19 +219,16 @@ def test_select_leaves_qlognehvi_pending_points_to_its_baseline():
     assert set(seen) == {1}  # one point per batch: the picks went to set_X_pending
 
 
-def test_default_search_settings_use_no_latent_optimizer():
+def test_default_search_settings_draw_candidates_from_every_generator():
     from mobo.config import SearchSettings
 
     s = SearchSettings()
-    assert (s.num_restarts, s.local_candidates, s.random_candidates) == (0, 64, 500)
-    assert s.surrogate_inputs == "per_objective"
+    assert (s.local_candidates, s.random_candidates, s.neighbour_candidates) == (64, 500, True)
 
 
 def test_candidate_pool_holds_the_neighbours_of_the_centres():
     space = get_space("nb201")
     centre = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|")
     seen = {space.format(centre), space.format(space.neighbours(centre)[0])}
-    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
-    pool = candidate_pool(_Decoder(space, [centre]), torch.zeros(0, 2, dtype=torch.float64), None, bounds, seen, 0, 0,
-                          torch.Generator().manual_seed(0), random.Random(0), neighbours_of=[centre])
+    pool = pool_of(space, _Decoder(space, [centre]), torch.zeros(0, 2, dtype=torch.float64), seen, 0, 0, [centre])
     assert [space.format(a) for a in pool] == [space.format(n) for n in space.neighbours(centre)[1:]]

@@ -6,7 +6,8 @@ import yaml
 from mobo import config as C
 from mobo.config import ConfigError
 from mobo.loop import Search
-from mobo.objectives.options import MeasuredLatencyOptions, TableOptions
+from mobo.objectives.latency import MeasuredLatencySource
+from mobo.objectives.table import TableSource
 
 BASE = {
     "name": "t",
@@ -26,10 +27,10 @@ def write(tmp_path: Path, data: dict) -> Path:
 
 def test_valid_config_is_typed(tmp_path):
     config = C.load(write(tmp_path, BASE))
-    assert config.search.budget == 30 and config.gvae.latent_dim == 16
+    assert config.search.budget == 30 and config.gvae.model.latent_dim == 16 and config.gvae.train.epochs == 30
     lat = config.objective("latency")
     assert lat.at_most == 20.0 and isinstance(lat.at_most, float) and lat.sign == -1.0
-    assert isinstance(lat.options, TableOptions) and lat.options.column == "lat"
+    assert isinstance(lat.source, TableSource) and lat.source.column == "lat"
     assert config.accuracy_objective.name == "accuracy"
 
 
@@ -46,52 +47,29 @@ def test_initial_design_defaults_to_a_fifth_of_the_budget(tmp_path, overrides, i
     assert C.from_dict(C.to_dict(config)).search.initial == initial  # the resolved config keeps it
 
 
-@pytest.mark.parametrize("overrides, proxy", [
-    ([], "synflow"),                                   # NB201 has a measured small proxy network
-    (["search.quality_proxy=none"], "none"),
-    (["space.name=enas"], "none"),                     # ENAS and YOLOv7 have none: auto leaves it out
-    (["space.name=enas", "search.quality_proxy=synflow"], "synflow"),
-    (["search.surrogate_inputs=one_hot_paths"], "none"),
-    (["search.mode=reward"], "none"),
-])
-def test_auto_quality_proxy_resolves_per_space_and_inputs(tmp_path, overrides, proxy):
-    config = C.load(write(tmp_path, BASE), ["search.quality_proxy=auto", *overrides])
-    assert config.search.quality_proxy == proxy
-    assert C.from_dict(C.to_dict(config)).search.quality_proxy == proxy  # the resolved config keeps it
-
-
-def test_a_proxy_input_needs_per_objective_inputs(tmp_path):
-    with pytest.raises(ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs: "
-                                          "per_objective, not 'latent'"):
-        C.load(write(tmp_path, BASE), ["search.quality_proxy=synflow", "search.surrogate_inputs=latent"])
-    with pytest.raises(ConfigError, match="search.quality_proxy: a proxy input needs"):
-        C.load(write(tmp_path, BASE), ["search.quality_proxy=naswot", "search.surrogate_inputs=one_hot_paths"])
-    assert C.load(write(tmp_path, BASE), ["search.quality_proxy=naswot"]).search.quality_proxy == "naswot"
-
-
 @pytest.mark.parametrize(
     "override, message",
     [
         ("search.budgett=3", "search.budgett: unknown key"),
         ("search.budget=ten", "search.budget: expected an integer, got 'ten'"),
-        ("search.acquisition=ucb", "search.acquisition: expected one of 'qlognehvi'"),
+        ("search.acquisition=ucb", "search.acquisition: expected one of 'qlogehvi_measured'"),
         ("objectives.latency.direction=down", "objectives.latency.direction: expected one of 'maximize'"),
         ("objectives.latency.at_most=fast", "objectives.latency.at_most: expected a number or null, got 'fast'"),
         ("objectives.latency.repeats=3", "objectives.latency.repeats: unknown key for source 'table'"),
         ("objectives.latency.source=stopwatch", "objectives.latency.source: expected one of 'table'"),
         ("search.initial=40", "search.initial: 40 initial evaluations exceed search.budget=30"),
         ("table.path=null", "table.path: objective 'accuracy' reads the table"),
-        ("gvae.latent_dim=0", "gvae.latent_dim: must be at least 1"),
-        ("search.rescore_candidates=0", "search.rescore_candidates: must be at least 1 (or null), got 0"),
+        ("gvae.model.latent_dim=0", "gvae.model: latent_dim must be at least 1"),
+        ("gvae.train.test_fraction=1", "gvae.train: test_fraction must be in [0, 1)"),
+        ("gvae.epochs=3", "gvae.epochs: unknown key; expected one of: checkpoint, model, train"),
+        ("search.rescore_candidates=0", "search.rescore_candidates: must be at least 1, got 0"),
         ("seed=1.5", "seed: expected an integer"),
         ("search.local_candidates=-1", "search.local_candidates: must be at least 0, got -1"),
-        ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0 (or null)"),
-        ("search.below_reference=cube", "search.below_reference: expected one of 'clip', 'log'"),
+        ("search.outcome_floor=-0.5", "search.outcome_floor: must be at least 0"),
+        ("search.surrogate_inputs=latent", "search.surrogate_inputs: unknown key"),
         ("objectives.accuracy.reference_quantile=1.5", "objectives.accuracy.reference_quantile: must lie in [0, 1]"),
         ("search.focus_every=-2", "search.focus_every: must be at least 0, got -2"),
         ("search.focus_quantile=75", "search.focus_quantile: must lie in [0, 1], got 75"),
-        ("search.quality_proxy=jacov", "search.quality_proxy: expected one of 'auto', 'synflow', 'naswot', 'none'"),
-        ("search.quality_proxy_steps=half", "search.quality_proxy_steps: expected one of 'all', 'focus', 'ordinary'"),
     ],
 )
 def test_errors_name_the_key(tmp_path, override, message):
@@ -103,9 +81,7 @@ def test_errors_name_the_key(tmp_path, override, message):
 def test_a_bo_step_needs_candidates(tmp_path):
     overrides = ["search.local_candidates=0", "search.random_candidates=0", "search.neighbour_candidates=false"]
     with pytest.raises(ConfigError, match="a BO step has no candidates"):
-        C.load(write(tmp_path, BASE), [*overrides, "search.num_restarts=0"])
-    latent = [*overrides, "search.num_restarts=2", "search.surrogate_inputs=latent"]
-    assert C.load(write(tmp_path, BASE), latent).search.num_restarts == 2
+        C.load(write(tmp_path, BASE), overrides)
     assert C.load(write(tmp_path, BASE), overrides[:2]).search.neighbour_candidates
 
 
@@ -125,7 +101,7 @@ def test_overrides_apply_with_yaml_types(tmp_path):
         ["objectives.latency.column=lat_pixel3_ms", "table.path=/data/nb201.csv", "search.budget=12",
          "space.network.channels=8", "objectives.params.source=params", "objectives.params.direction=minimize"],
     )
-    assert config.objective("latency").options.column == "lat_pixel3_ms"
+    assert config.objective("latency").source.column == "lat_pixel3_ms"
     assert config.table.path == "/data/nb201.csv" and config.search.budget == 12
     assert config.space.network == {"channels": 8}
     assert [o.name for o in config.objectives] == ["accuracy", "latency", "params"]
@@ -141,7 +117,7 @@ def test_source_options_are_validated(tmp_path):
     with pytest.raises(ConfigError, match="objectives.latency: repeats must be at least 1"):
         C.load(write(tmp_path, data))
     data["objectives"]["latency"]["repeats"] = 5
-    assert C.load(write(tmp_path, data)).objective("latency").options == MeasuredLatencyOptions(repeats=5)
+    assert C.load(write(tmp_path, data)).objective("latency").source == MeasuredLatencySource(repeats=5)
 
 
 def test_resolved_config_round_trips(tmp_path):

@@ -8,11 +8,14 @@ import math
 import pytest
 import yaml
 
-from gvae.train import TrainConfig, dataset, fit
+from gvae.settings import ModelSettings, TrainSettings
+from gvae.train import dataset, fit
 from mobo import config as C
 from mobo.export import main as export_main
 from mobo.objectives.latency import MeasuredLatency
-from mobo.objectives.options import CallableOptions, MeasuredLatencyOptions, ProxyOptions
+from mobo.objectives.latency import MeasuredLatencySource
+from mobo.objectives.proxy import ProxySource
+from mobo.objectives.user import CallableSource
 from mobo.objectives.proxy import ProxyScore
 from mobo.objectives.user import UserEvaluator
 from mobo.search import main as search_main
@@ -29,14 +32,14 @@ def small_yolo():
 
 
 def test_synflow_proxy_is_finite_and_grows_with_depth(small_yolo):
-    proxy = ProxyScore(small_yolo, ProxyOptions(image_size=32))
+    proxy = ProxyScore(small_yolo, ProxySource(image_size=32))
     shallow, deep = proxy((1,) * 8), proxy((3, 3, 3, 3, 5, 5, 5, 5))
     assert math.isfinite(shallow) and deep > shallow
     assert proxy((1,) * 8) == shallow  # deterministic
 
 
 def test_naswot_proxy_scores_a_detector_on_resized_digits(small_yolo):
-    proxy = ProxyScore(small_yolo, ProxyOptions(kind="naswot", image_size=32))
+    proxy = ProxyScore(small_yolo, ProxySource(kind="naswot", image_size=32))
     shallow, deep = proxy((1,) * 8), proxy((3, 3, 3, 3, 5, 5, 5, 5))
     assert math.isfinite(shallow) and math.isfinite(deep) and shallow != deep
     assert proxy((1,) * 8) == shallow  # deterministic: fixed weights and batch
@@ -49,28 +52,28 @@ def test_proxy_objectives_must_be_labelled(tmp_path):
     with pytest.raises(C.ConfigError, match="objectives.accuracy: a proxy is not an accuracy"):
         C.from_dict(spec)
     spec["objectives"]["accuracy_proxy"] = spec["objectives"].pop("accuracy")
-    assert C.from_dict(spec).objective("accuracy_proxy").source == "proxy"
+    assert C.from_dict(spec).objective("accuracy_proxy").source.name == "proxy"
 
 
 def test_user_evaluator_example_trains_on_synthetic_detection(small_yolo):
-    evaluate = UserEvaluator(small_yolo, CallableOptions("examples.yolo_synthetic_detection:evaluate"))
+    evaluate = UserEvaluator(small_yolo, CallableSource("examples.yolo_synthetic_detection:evaluate"))
     score = evaluate((1, 1, 1, 1, 2, 2, 2, 2))
     assert 0.0 <= score <= 100.0
     with pytest.raises(ValueError, match="has no function 'nope'"):
-        UserEvaluator(small_yolo, CallableOptions("examples.yolo_synthetic_detection:nope"))
+        UserEvaluator(small_yolo, CallableSource("examples.yolo_synthetic_detection:nope"))
     with pytest.raises(ValueError, match="function must be 'module:function'"):
-        CallableOptions("no_colon")
+        CallableSource("no_colon")
 
 
 def test_onnxruntime_latency(small_yolo):
-    options = MeasuredLatencyOptions(repeats=3, warmup=1, runtime="onnxruntime")
+    options = MeasuredLatencySource(repeats=3, warmup=1, runtime="onnxruntime")
     assert 0.0 < MeasuredLatency(small_yolo, options)((1,) * 8) < 5000.0
 
 
 def test_yolo_search_exports_pareto_detectors(tmp_path):
     lut = shared_file("yolov7_elan_latency_lut.json")
     space = get_space("yolo", **SMALL)
-    model = fit(space, dataset(space, 300, 0), TrainConfig(epochs=1, hidden_dim=16, num_layers=1, latent_dim=4),
+    model = fit(space, dataset(space, 300, 0), ModelSettings(latent_dim=4, hidden_dim=16, num_layers=1), TrainSettings(epochs=1),
                 progress=False)
     model.save(tmp_path / "vae.pt")
     spec = {
@@ -102,7 +105,7 @@ def test_search_stops_when_the_space_is_exhausted(tmp_path):
     network = {**SMALL, "backbone_max_depth": 1, "head_max_depth": 2}
     space = get_space("yolo", **network)
     assert space.size == 16
-    model = fit(space, list(space.enumerate()), TrainConfig(epochs=1, hidden_dim=16, num_layers=1, latent_dim=4),
+    model = fit(space, list(space.enumerate()), ModelSettings(latent_dim=4, hidden_dim=16, num_layers=1), TrainSettings(epochs=1),
                 progress=False)
     model.save(tmp_path / "vae.pt")
     spec = {

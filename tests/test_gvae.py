@@ -2,11 +2,12 @@ import json
 
 import torch
 
-from gvae import LatentModel
+from gvae.latent import LatentModel
 from gvae.data import collate
 from gvae.metrics import prior_quality, reconstruction
 from gvae.model import GraphVAE, GVAEConfig, vae_loss
-from gvae.train import TrainConfig, fit, main, split
+from gvae.settings import ModelSettings, TrainSettings
+from gvae.train import fit, main, split
 from spaces import get_space
 
 
@@ -15,7 +16,7 @@ def test_one_short_epoch_and_shapes():
     archs = list(space.enumerate())[::50]
     train, test = split(archs, 0.1, seed=0)
     assert len(train) + len(test) == len(archs) and len(test) == round(len(archs) * 0.1)
-    model = fit(space, train, TrainConfig(epochs=1, latent_dim=6, hidden_dim=16, num_layers=2), progress=False)
+    model = fit(space, train, ModelSettings(latent_dim=6, hidden_dim=16, num_layers=2), TrainSettings(epochs=1), progress=False)
     z = model.encode(test)
     assert z.shape == (len(test), 6) and z.dtype == torch.float64
     decoded = model.decode(z)
@@ -32,13 +33,13 @@ def test_training_gives_one_model_whatever_the_thread_count():
     bit-identical weights with 1 or 2 caller threads; unpinned, these two differ (last bits)."""
     space = get_space("nb201")
     archs = list(space.enumerate())[::8]
-    config = TrainConfig(epochs=1, batch_size=256)
+    config = TrainSettings(epochs=1, batch_size=256)
     previous = torch.get_num_threads()
     states = []
     try:
         for threads in (1, 2):
             torch.set_num_threads(threads)
-            states.append(fit(space, archs, config, progress=False).vae.state_dict())
+            states.append(fit(space, archs, config=config, progress=False).vae.state_dict())
             assert torch.get_num_threads() == threads
     finally:
         torch.set_num_threads(previous)

@@ -3,9 +3,10 @@ import math
 import pytest
 
 from mobo import config as C
-from mobo.objectives import TableLookup
+from mobo.objectives.table import TableLookup
 from mobo.objectives.latency import MeasuredLatency
-from mobo.objectives.options import MeasuredLatencyOptions, TrainOptions
+from mobo.objectives.latency import MeasuredLatencySource
+from mobo.objectives.training import TrainSource
 from mobo.objectives.table import BenchmarkTable
 from mobo.objectives.training import TrainedAccuracy
 from mobo.reward import reward
@@ -20,18 +21,18 @@ def small_space():
 
 
 def test_train_source_learns_digits(small_space):
-    evaluate = TrainedAccuracy(small_space, TrainOptions(epochs=2), seed=0)
+    evaluate = TrainedAccuracy(small_space, TrainSource(epochs=2), seed=0)
     acc = evaluate(small_space.parse(ARCH))
     assert 50.0 < acc <= 100.0  # chance is 10 %
     assert evaluate(small_space.parse(ARCH)) == acc  # seeded
 
 
 def test_measured_latency_is_positive_milliseconds(small_space):
-    evaluate = MeasuredLatency(small_space, MeasuredLatencyOptions(repeats=5, warmup=1))
+    evaluate = MeasuredLatency(small_space, MeasuredLatencySource(repeats=5, warmup=1))
     conv = evaluate(small_space.parse(ARCH))
     empty = evaluate(small_space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
     assert 0.0 < empty < 1000.0 and 0.0 < conv < 1000.0
-    big = MeasuredLatency(small_space, MeasuredLatencyOptions(repeats=3, warmup=1, batch_size=64, image_size=32))
+    big = MeasuredLatency(small_space, MeasuredLatencySource(repeats=3, warmup=1, batch_size=64, image_size=32))
     assert big(small_space.parse(ARCH)) > conv
 
 

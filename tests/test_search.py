@@ -140,40 +140,36 @@ def test_search_runs_with_its_own_thread_count(nb201_csv, nb201_checkpoint, tmp_
         C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, threads=0))
 
 
-@pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"},
-                                      {"acquisition": "qlognehvi"}, {"acquisition": "ehvi_measured"},
-                                      {"acquisition": "ehvi_measured", "surrogate_inputs": "latent", "num_restarts": 2,
-                                       "raw_samples": 32},
-                                      {"below_reference": "log"},
-                                      {"surrogate_inputs": "latent", "num_restarts": 2, "raw_samples": 32}])
-def test_other_acquisitions_and_settings_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
+@pytest.mark.parametrize("settings", [{"acquisition": "qlogparego"}, {"acquisition": "random"}])
+def test_other_acquisitions_run(nb201_csv, nb201_checkpoint, tmp_path, settings):
     config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, **settings))
     result = Search(config, tmp_path / "run", progress=False).run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
 
 
-@pytest.mark.parametrize("below", ["log", "raw"])
-def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch, below):
+def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch):
     """With ``focus_every: 2`` the second BO step ranks by hypervolume above the initial design's
     top-quarter accuracy (latency keeps its bound) and fits the outcomes compressed below that
-    reference (``focus_below_reference: log``) or raw; the first step keeps the median reference
-    and the clipped outcomes. The measured front the acquisition improves on is the fitted one."""
-    import mobo.loop as loop
+    reference; the first step keeps the median reference and the clipped outcomes. The measured
+    front the acquisition improves on is the fitted one."""
+    import mobo.acquisition as acquisition
+    import mobo.proposer as proposer
     from mobo.results import maximize_form
+    from mobo.steps import StepKind
     from mobo.surrogate import clip_below_reference, compress_below_reference
 
     refs, fronts, fits = [], [], []
-    acquisition, fit = loop.qlogehvi_measured, Search._fit
+    build, fit = acquisition.ACQUISITIONS["qlogehvi_measured"], proposer.fit_surrogate
 
-    def spy(model, y_front, ref, *rest):
-        fronts.append(y_front)
-        refs.append(ref)
-        return acquisition(model, y_front, ref, *rest)
+    def spy(inputs):
+        fronts.append(inputs.y[inputs.feasible])
+        refs.append(inputs.ref_point)
+        return build(inputs)
 
-    monkeypatch.setattr(loop, "qlogehvi_measured", spy)
-    monkeypatch.setattr(Search, "_fit", lambda self, x, y, *rest: fits.append(y) or fit(self, x, y, *rest))
-    config = tiny_table_config(nb201_csv, nb201_checkpoint, focus_every=2, focus_below_reference=below)
+    monkeypatch.setitem(acquisition.ACQUISITIONS, "qlogehvi_measured", spy)
+    monkeypatch.setattr(proposer, "fit_surrogate", lambda x, y, *rest: fits.append(y) or fit(x, y, *rest))
+    config = tiny_table_config(nb201_csv, nb201_checkpoint, focus_every=2)
     search = Search(C.from_dict(config), tmp_path / "run", progress=False)
     assert search.config.search.acquisition == "qlogehvi_measured"  # the default
     assert search.run().evaluations == 12 and len(refs) == len(fits) == 2
@@ -185,31 +181,30 @@ def test_focus_steps_aim_at_the_accurate_corner(nb201_csv, nb201_checkpoint, tmp
     observed = [[r for r in records if r.iteration < it] for it in (1, 2)]
     raw = [maximize_form(o, search.config.objectives) for o in observed]
     assert torch.equal(fits[0], clip_below_reference(raw[0], refs[0], 0.5))
-    assert torch.equal(fits[1], compress_below_reference(raw[1], refs[1], 0.5) if below == "log" else raw[1])
+    assert torch.equal(fits[1], compress_below_reference(raw[1], refs[1], 0.5))
     for front, fitted, o in zip(fronts, fits, observed):
         assert torch.equal(front, fitted[torch.tensor([r.feasible for r in o])])
-    assert set(search._gp_state) == {False, True}  # each kind of step warm-starts from its own last fit
+    # each kind of step warm-starts from its own last fit
+    assert set(search.proposer.warm) == {StepKind.ORDINARY, StepKind.FOCUS}
 
 
-@pytest.mark.parametrize("inputs,widths", [("latent_one_hot", [8 + 30]), ("one_hot_paths", [30 + 40]),
-                                           ("per_objective", [30 + 40, 30 + 30])])
-def test_gp_on_one_hot_choices(inputs, widths, nb201_csv, nb201_checkpoint, tmp_path):
-    """The GP inputs per ``search.surrogate_inputs``; ``per_objective``: accuracy (maximized)
-    sees the live one-hot choices and the path encoding, latency (minimized) the one-hot and the
-    live one-hot choices."""
-    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, num_restarts=0, surrogate_inputs=inputs)
+def test_gp_sees_its_objectives_columns(nb201_csv, nb201_checkpoint, tmp_path):
+    """Accuracy (maximized) sees the live one-hot choices and the path encoding, latency
+    (minimized) the one-hot and the live one-hot choices."""
+    from mobo.steps import StepKind
+
+    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9)
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     result = search.run()
     rows = read_csv(tmp_path / "run" / "history.csv")
     assert result.evaluations == 9 and len({r["arch"] for r in rows}) == 9
     assert search.latent.encode([search.space.parse(rows[0]["arch"])]).shape[-1] == 8  # the test checkpoint's latent dimension
-    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
-    assert [v.shape[-1] for v in lengthscales] == widths
-    if inputs == "per_objective":
-        assert [o.name for o in search.config.objectives] == ["accuracy", "latency"]
-        assert search._features(30 + 30 + 40) == [list(range(30, 100)), list(range(60))]
-    with pytest.raises(C.ConfigError, match="search.num_restarts: the latent optimizer needs"):
-        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, surrogate_inputs=inputs, num_restarts=2))
+    state = search.proposer.warm[StepKind.ORDINARY]
+    lengthscales = [v for k, v in state.items() if k.endswith("covar_module.raw_lengthscale")]
+    assert [v.shape[-1] for v in lengthscales] == [30 + 40, 30 + 30]
+    x, layout = search.proposer.featurize([search.space.parse(r["arch"]) for r in rows])
+    assert x.shape == (9, 100) and layout.blocks == (("one_hot", 30), ("live_one_hot", 30), ("paths", 40))
+    assert layout.objective_columns(search.config.objectives) == [list(range(30, 100)), list(range(60))]
 
 
 def test_reward_mode_and_three_objectives(nb201_csv, nb201_checkpoint, tmp_path):
@@ -276,46 +271,31 @@ def test_killed_process_resumes_without_reevaluating(nb201_csv, nb201_checkpoint
     assert len(after_rows) == 14 and len({r["arch"] for r in after_rows}) == 14
 
 
-def test_quality_proxy_is_a_last_accuracy_input(nb201_csv, nb201_checkpoint, tmp_path, monkeypatch):
-    """``search.quality_proxy: synflow`` appends the proxy score to the GP inputs; the accuracy
-    GP sees it, the latency GP does not; the scores are cached under the output root, so a rerun
-    computes none."""
-    import mobo.proxy_inputs as proxy_inputs
-    from mobo.proxy_inputs import proxy_cache_path
+def test_two_runs_in_one_process_write_their_own_logs(nb201_csv, nb201_checkpoint, tmp_path):
+    """Each run's ``search.log`` holds its own evaluations only, and the logger is left as it was."""
+    import logging
 
-    data = tiny_table_config(nb201_csv, nb201_checkpoint, budget=9, quality_proxy="synflow",
-                             random_candidates=30, local_candidates=4)
-    data["output_root"] = str(tmp_path / "out")
-    search = Search(C.from_dict(data), tmp_path / "run", progress=False)
-    assert search.run().evaluations == 9
-    lengthscales = [v for k, v in search._gp_state[False].items() if k.endswith("covar_module.raw_lengthscale")]
-    assert [v.shape[-1] for v in lengthscales] == [30 + 40 + 1, 30 + 30]
-    assert search._features(30 + 30 + 40 + 1) == [list(range(30, 101)), list(range(60))]
-    archs = [search.space.parse(r.arch) for r in search.history.records]
-    x = search.gp_inputs(archs)
-    assert x.shape == (9, 101) and torch.equal(x[:, -1:], search.proxy(archs))
-    cached = json.loads(proxy_cache_path(search.space, "synflow", tmp_path / "out").read_text())
-    assert {r.arch for r in search.history.records if r.iteration == 0} <= set(cached)
-    monkeypatch.setattr(proxy_inputs, "arch_proxy", lambda *a, **k: pytest.fail("a cached score was recomputed"))
-    rerun = Search(C.from_dict(data), tmp_path / "rerun", progress=False)
-    rerun.run()
-    assert [r.arch for r in rerun.history.records] == [r.arch for r in search.history.records]
-    for steps, focus_sees, ordinary_sees in (("focus", True, False), ("ordinary", False, True)):
-        only = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_steps": steps}}),
-                      tmp_path / steps, progress=False)
-        for focus, sees in ((True, focus_sees), (False, ordinary_sees)):
-            accuracy, latency = only._features(101, focus)
-            assert (100 in accuracy) == sees and accuracy[:70] == list(range(30, 100)) and latency == list(range(60))
-    as_mean = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy_as": "mean"}}),
-                     tmp_path / "as_mean", progress=False)
-    assert as_mean.run().evaluations == 9
-    state = as_mean._gp_state[False]
-    assert "models.0.mean_module.weight" in state and "models.1.mean_module.weight" not in state
-    assert state["models.0.covar_module.raw_lengthscale"].shape[-1] == 30 + 40
-    naswot = Search(C.from_dict({**data, "search": {**data["search"], "quality_proxy": "naswot"}}),
-                    tmp_path / "naswot", progress=False)
-    assert naswot.proxy.kind == "naswot" and naswot.proxy.cache == proxy_cache_path(naswot.space, "naswot",
-                                                                                    tmp_path / "out")
-    with pytest.raises(C.ConfigError, match="search.quality_proxy: a proxy input needs search.surrogate_inputs"):
-        C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, quality_proxy="synflow",
-                                      surrogate_inputs="latent"))
+    logger = logging.getLogger("latentnas")
+    handlers, level = list(logger.handlers), logger.level
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=7))
+    first = Search(config, tmp_path / "a", progress=False)
+    second = Search(C.from_dict({**tiny_table_config(nb201_csv, nb201_checkpoint, budget=8), "seed": 4}),
+                    tmp_path / "b", progress=False)
+    first.run()
+    second.run()
+    logs = [(tmp_path / name / "search.log").read_text() for name in ("a", "b")]
+    assert [log.count(" eval ") for log in logs] == [7, 8]
+    for log, search in zip(logs, (first, second)):
+        assert all(r.arch in log for r in search.history.records)
+    assert logger.handlers == handlers and logger.level == level
+
+
+def test_a_run_releases_torch_global_state(nb201_csv, nb201_checkpoint, tmp_path):
+    """Torch's thread count and global generator are the run's while it runs, the caller's after."""
+    previous = torch.get_num_threads()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    config = C.from_dict(tiny_table_config(nb201_csv, nb201_checkpoint, budget=8, threads=1))
+    Search(config, tmp_path / "run", progress=False).run()
+    assert torch.equal(torch.rand(3), expected) and torch.get_num_threads() == previous

@@ -2,6 +2,7 @@ import csv
 import xml.etree.ElementTree as ET
 
 from gvae.visualize import main as visualize_main
+from mobo.latent_map import main as latent_map_main
 from mobo.plot import main as plot_main
 from mobo.report import main as report_main
 
@@ -47,9 +48,9 @@ def test_report_holds_the_pareto_rows_and_embedded_images(finished_run):
     assert page.strip().endswith("</html>")
 
 
-def test_visualize_run_colored_by_table(finished_run, nb201_csv, tmp_path):
+def test_latent_map_of_a_run_colored_by_table(finished_run, nb201_csv, tmp_path):
     out = tmp_path / "map.png"
-    assert visualize_main([str(finished_run), "--table", str(nb201_csv), "--color", "acc_cifar100",
+    assert latent_map_main([str(finished_run), "--table", str(nb201_csv), "--color", "acc_cifar100",
                            "--out", str(out)]) == 0
     assert_png(out)
     assert_svg(out.with_suffix(".svg"))
@@ -61,6 +62,8 @@ def test_visualize_checkpoint_by_params_with_tsne(nb201_checkpoint, tmp_path):
     assert_png(out)
 
 
-def test_visualize_errors(nb201_checkpoint, capsys):
-    assert visualize_main([str(nb201_checkpoint), "--color", "acc_cifar10"]) == 2
+def test_visualize_errors(nb201_checkpoint, finished_run, capsys):
+    assert latent_map_main([str(nb201_checkpoint), "--color", "acc_cifar10"]) == 2
     assert "--color needs --table" in capsys.readouterr().err
+    assert visualize_main([str(finished_run)]) == 2
+    assert "python -m mobo.latent_map" in capsys.readouterr().err

@@ -1,67 +1,44 @@
 """Objective sources: each turns an architecture into one number.
 
-An evaluator is any callable ``arch -> float``. :func:`build_evaluators`
-makes one per configured objective; a user can pass their own.
+An evaluator is any callable ``arch -> float``. Each source (one module of this
+package, see :mod:`mobo.objectives.base`) builds one from its settings; a user can
+pass their own evaluators instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING
 
-from mobo.objectives.latency import MeasuredLatency
-from mobo.objectives.lut import LUTPrediction
-from mobo.objectives.options import TableOptions
-from mobo.objectives.proxy import ProxyScore
+from mobo.objectives.base import SOURCES, BuildContext, Evaluator, ObjectiveSource, register
 from mobo.objectives.table import BenchmarkTable
-from mobo.objectives.training import TrainedAccuracy
-from mobo.objectives.user import UserEvaluator
-from spaces import Arch, SearchSpace
+from spaces import SearchSpace
 
-Evaluator = Callable[[Arch], float]
+if TYPE_CHECKING:  # the config imports this package
+    from mobo.config import Config
 
-
-class TableLookup:
-    """Evaluator: the value of one table column for the architecture's string (exact match)."""
-
-    def __init__(self, space: SearchSpace, table: BenchmarkTable, column: str) -> None:
-        table.check_column(column)
-        self.space = space
-        self.table = table
-        self.column = column
-
-    def __call__(self, arch: Arch) -> float:
-        return self.table.value(self.space.format(arch), self.column)
+# every module of the package registers its source when imported
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
-def params_millions(space: SearchSpace) -> Evaluator:
-    """Evaluator: parameters of the space's network (millions)."""
-    return lambda arch: space.params(arch) / 1e6
+
+def build_evaluators(config: Config, space: SearchSpace) -> dict[str, Evaluator]:
+    """One evaluator per configured objective, in config order.
+
+    Raises:
+        ValueError: naming ``objectives.<name>.<key>`` of a source that cannot be built.
+    """
+    table = BenchmarkTable(config.table.path) if config.table.path else None
+    context = BuildContext(space, table, config.seed)
+    evaluators = {}
+    for o in config.objectives:
+        try:
+            evaluators[o.name] = o.source.build(context)
+        except ValueError as err:
+            raise ValueError(f"objectives.{o.name}.{o.source.error_key}: {err}") from None
+    return evaluators
 
 
-def mflops(space: SearchSpace) -> Evaluator:
-    """Evaluator: FLOPs of the space's network at batch 1 (millions)."""
-    return lambda arch: space.flops(arch) / 1e6
-
-
-def build_evaluator(
-    source: str, options: object, space: SearchSpace, table: BenchmarkTable | None, seed: int
-) -> Evaluator:
-    """Makes the evaluator of one objective source (``options`` is the source's options dataclass)."""
-    if source == "table":
-        assert isinstance(options, TableOptions) and table is not None
-        return TableLookup(space, table, options.column)
-    makers: dict[str, Callable[[], Evaluator]] = {
-        "measured_latency": lambda: MeasuredLatency(space, options),  # type: ignore[arg-type]
-        "train": lambda: TrainedAccuracy(space, options, seed),  # type: ignore[arg-type]
-        "lut": lambda: LUTPrediction(space, options),  # type: ignore[arg-type]
-        "proxy": lambda: ProxyScore(space, options, seed),  # type: ignore[arg-type]
-        "callable": lambda: UserEvaluator(space, options, seed),  # type: ignore[arg-type]
-        "params": lambda: params_millions(space),
-        "flops": lambda: mflops(space),
-    }
-    if source not in makers:
-        raise ValueError(f"unknown objective source {source!r}")
-    return makers[source]()
-
-
-__all__ = ["BenchmarkTable", "Evaluator", "build_evaluator"]
+__all__ = ["SOURCES", "BenchmarkTable", "BuildContext", "Evaluator", "ObjectiveSource", "build_evaluators", "register"]

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
 
-from mobo.objectives.options import ProxyOptions, TrainOptions
+from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from spaces.base import NetworkBuilder, require
+from mobo.objectives.training import TrainSource
 from spaces import Arch, SearchSpace
+
+if TYPE_CHECKING:
+    from mobo.config import Config
 
 
 def _total(out: Tensor | list[Tensor] | tuple[Tensor, ...]) -> Tensor:
@@ -83,7 +90,7 @@ def naswot_batch(input_shape: tuple[int, int, int]) -> Tensor:
     ``input_shape`` = ``(C, H, W)`` and repeated over ``C`` channels: ``b x C x H x W``."""
     from mobo.objectives.training import load_split
 
-    x = load_split("digits", TrainOptions.test_fraction).x_train[:NASWOT_BATCH]
+    x = load_split("digits", TrainSource.test_fraction).x_train[:NASWOT_BATCH]
     c, h, w = input_shape
     if x.shape[-2:] != (h, w):
         x = nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
@@ -103,9 +110,9 @@ def arch_proxy(kind: str, space: SearchSpace, arch: Arch, seed: int, **overrides
 
 
 class ProxyScore:
-    """Evaluator: the proxy of :class:`ProxyOptions` (unitless, maximize)."""
+    """Evaluator: the proxy of :class:`ProxySource` (unitless, maximize)."""
 
-    def __init__(self, space: SearchSpace, options: ProxyOptions, seed: int = 0) -> None:
+    def __init__(self, space: SearchSpace, options: ProxySource, seed: int = 0) -> None:
         self.space = space
         self.options = options
         self.seed = seed
@@ -113,3 +120,38 @@ class ProxyScore:
     def __call__(self, arch: Arch) -> float:
         overrides = {} if self.options.image_size is None else {"image_size": self.options.image_size}
         return arch_proxy(self.options.kind, self.space, arch, self.seed, **overrides)
+
+
+@register
+@dataclass(frozen=True)
+class ProxySource(ObjectiveSource):
+    """``source: proxy``: a training-free score of the untrained network (maximize).
+
+    A proxy is not an accuracy: the objective's name must contain ``proxy``,
+    so every column, plot and report labels it as one.
+
+    Attributes:
+        kind: ``synflow`` (log10 of SynFlow, Tanaka et al. 2020: the sum over
+            parameters of ``|theta * dR/dtheta|`` for ``R`` = the sum of the
+            outputs of the network with absolute weights on an all-ones input),
+            or ``naswot`` (Mellor et al. 2021: ``log |det K|`` of the activations'
+            on/off codes of 64 digits images, :func:`mobo.objectives.proxy.naswot`).
+        image_size: input height/width for the score (px); default: the space's.
+    """
+
+    kind: Literal["synflow", "naswot"] = "synflow"
+    image_size: int | None = None
+    name: ClassVar[str] = "proxy"
+    is_proxy: ClassVar[bool] = True
+
+    def unit(self) -> str:
+        return "proxy, not accuracy"
+
+    def check(self, objective: str, config: Config) -> None:
+        if "proxy" not in objective.lower():
+            raise ValueError(f"objectives.{objective}: a proxy is not an accuracy; name the objective so every "
+                             f"output labels it (e.g. '{objective}_proxy')")
+
+    def build(self, context: BuildContext) -> Evaluator:
+        require(context.space, NetworkBuilder, f"source '{self.name}'")
+        return ProxyScore(context.space, self, context.seed)

@@ -1,12 +1,21 @@
-"""Benchmark tables: one row per architecture string, one column per measured quantity."""
+"""Benchmark tables (one row per architecture string, one column per measured quantity) and
+the ``table`` objective source that reads one column."""
 
 from __future__ import annotations
 
 import csv
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from spaces import Arch, SearchSpace
+
+if TYPE_CHECKING:
+    from mobo.config import Config
 
 
 class BenchmarkTable:
@@ -67,3 +76,50 @@ class BenchmarkTable:
         if arch not in self.row_of:
             raise KeyError(f"architecture {arch!r} is not in table {str(self.path)!r}")
         return float(values[self.row_of[arch]])
+
+
+_SUFFIX_UNITS = (("_ms", "ms"), ("_mj", "mJ"), ("_pct", "%"))
+
+
+class TableLookup:
+    """Evaluator: the value of one table column for the architecture's string (exact match)."""
+
+    def __init__(self, space: SearchSpace, table: BenchmarkTable, column: str) -> None:
+        table.check_column(column)
+        self.space = space
+        self.table = table
+        self.column = column
+
+    def __call__(self, arch: Arch) -> float:
+        return self.table.value(self.space.format(arch), self.column)
+
+
+@register
+@dataclass(frozen=True)
+class TableSource(ObjectiveSource):
+    """``source: table``: one column of the benchmark table (``table.path``).
+
+    Attributes:
+        column: the column; its unit is read from its name (``_ms``, ``_mj``, ``_pct``
+            suffixes; ``acc*`` columns are accuracies in %).
+    """
+
+    column: str
+    name: ClassVar[str] = "table"
+    error_key: ClassVar[str] = "column"
+
+    def unit(self) -> str:
+        column = self.column.lower()
+        for suffix, unit in _SUFFIX_UNITS:
+            if column.endswith(suffix):
+                return unit
+        return "%" if column.startswith("acc") else ""
+
+    def check(self, objective: str, config: Config) -> None:
+        if not config.table.path:
+            raise ValueError(f"table.path: objective {objective!r} reads the table, but no table.path is set")
+
+    def build(self, context: BuildContext) -> Evaluator:
+        if context.table is None:
+            raise ValueError("no table.path is set")
+        return TableLookup(context.space, context.table, self.column)

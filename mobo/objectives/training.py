@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from spaces.profile import torch_threads
-from mobo.objectives.options import TrainOptions
+from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from spaces.base import NetworkBuilder, require
 from spaces import Arch, SearchSpace
 
 DATASETS = ("digits",)
@@ -54,7 +56,7 @@ def load_split(dataset: str, test_fraction: float) -> Split:
     )
 
 
-def train_and_test(model: nn.Module, split: Split, options: TrainOptions, seed: int) -> float:
+def train_and_test(model: nn.Module, split: Split, options: TrainSource, seed: int) -> float:
     """Trains ``model`` with SGD (momentum 0.9, cosine schedule) and returns test accuracy (%)."""
     gen = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.SGD(
@@ -89,7 +91,7 @@ class TrainedAccuracy:
     space's. Initialization and batch order are seeded by ``seed``.
     """
 
-    def __init__(self, space: SearchSpace, options: TrainOptions, seed: int) -> None:
+    def __init__(self, space: SearchSpace, options: TrainSource, seed: int) -> None:
         self.space = space
         self.options = options
         self.seed = seed
@@ -101,3 +103,44 @@ class TrainedAccuracy:
             arch, self.seed, input_channels=c, image_size=h, num_classes=self.split.num_classes
         )
         return train_and_test(model, self.split, self.options, self.seed)
+
+
+@register
+@dataclass(frozen=True)
+class TrainSource(ObjectiveSource):
+    """``source: train``: short real training; returns held-out accuracy (%).
+
+    Attributes:
+        dataset: a dataset shipped with an installed package (``digits``:
+            scikit-learn's 8x8 handwritten digits, 1,797 images, 10 classes).
+        epochs: passes over the training split.
+        batch_size: images per SGD step.
+        lr: peak learning rate (SGD, momentum 0.9, cosine schedule).
+        weight_decay: L2 penalty.
+        test_fraction: held-out share (fixed, stratified split).
+        threads: torch intra-op threads while training (default: the search's, ``search.threads``).
+    """
+
+    dataset: str = "digits"
+    epochs: int = 4
+    batch_size: int = 64
+    lr: float = 0.05
+    weight_decay: float = 5e-4
+    test_fraction: float = 0.25
+    threads: int | None = None
+    name: ClassVar[str] = "train"
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be at least 1")
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+    def unit(self) -> str:
+        return "%"
+
+    def build(self, context: BuildContext) -> Evaluator:
+        require(context.space, NetworkBuilder, f"source '{self.name}'")
+        return TrainedAccuracy(context.space, self, context.seed)

@@ -6,11 +6,14 @@ import importlib
 import math
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
-from mobo.objectives.options import CallableOptions
+from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from spaces.base import NetworkBuilder, require
 from spaces import Arch, SearchSpace
 
 
@@ -38,7 +41,7 @@ class UserEvaluator:
     with the run's seed around the call); a non-finite
     or non-numeric result is an error (recorded as a failed evaluation)."""
 
-    def __init__(self, space: SearchSpace, options: CallableOptions, seed: int = 0) -> None:
+    def __init__(self, space: SearchSpace, options: CallableSource, seed: int = 0) -> None:
         self.space = space
         self.spec = options.function
         self.function = load_function(options.function)
@@ -51,3 +54,28 @@ class UserEvaluator:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{self.spec} returned {value!r}, not a finite number")
         return float(value)
+
+
+@register
+@dataclass(frozen=True)
+class CallableSource(ObjectiveSource):
+    """``source: callable``: a user function ``module:function``, called as
+    ``function(arch, model) -> float`` with the space's architecture object and
+    its built, untrained ``torch.nn.Module`` (see ``examples/``).
+
+    Attributes:
+        function: ``package.module:function`` (importable from the working directory).
+    """
+
+    function: str
+    name: ClassVar[str] = "callable"
+    error_key: ClassVar[str] = "function"
+
+    def __post_init__(self) -> None:
+        module, sep, name = self.function.partition(":")
+        if not sep or not module or not name.isidentifier():
+            raise ValueError(f"function must be 'module:function', got {self.function!r}")
+
+    def build(self, context: BuildContext) -> Evaluator:
+        require(context.space, NetworkBuilder, f"source '{self.name}'")
+        return UserEvaluator(context.space, self, context.seed)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import torch
 from tqdm import tqdm
 
-from spaces.base import Arch, SearchSpace, TimedLayer
+from spaces.base import Arch, CostTableKeys, SearchSpace, TimedLayer, require
 from spaces.lut.calibration import fit_calibration
 from spaces.lut.table import LookupTable
 from spaces.profile import median_ms, torch_threads
@@ -79,7 +79,10 @@ def build_table(space: SearchSpace, settings: TimingSettings, progress: bool = T
         A latency table (ms) whose ``meta`` records the host, versions,
         settings and the space's network options.
     """
+    require(space, CostTableKeys, "a lookup table")
     layers = space.lut_layers()
+    if not layers:
+        raise ValueError(f"space '{space.name}' has no lookup-table entries that can be timed on this host")
     entries = {}
     for key, layer in tqdm(sorted(layers.items()), desc="lut", disable=not progress, file=sys.stderr):
         entries[key] = round(time_layer(layer, settings), 6)

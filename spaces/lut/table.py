@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mobo.utils.io import atomic_write_json
+from spaces.io import atomic_write_json
 from spaces.lut.calibration import Calibration
 
 RESERVED = ("unit", "meta", "calibration")

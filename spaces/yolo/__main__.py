@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from mobo.utils.io import atomic_write_bytes, atomic_write_text
+from spaces.io import atomic_write_bytes, atomic_write_text
 from spaces.onnx import to_onnx
 from spaces.yolo.layers import BASES, MAX_BACKBONE_DEPTH, MAX_HEAD_DEPTH
 from spaces.yolo.model_yaml import to_yaml

@@ -22,7 +22,16 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from spaces.base import ArchGraph, SearchSpace, check_positive_ints, one_hot_choices
+from spaces.base import (
+    ArchGraph,
+    FeatureDefaults,
+    GraphDefaults,
+    NetworkDefaults,
+    SearchSpace,
+    TimedLayer,
+    check_positive_ints,
+    one_hot_choices,
+)
 from spaces.yolo.layers import (
     BACKBONE_BLOCKS,
     BASES,
@@ -105,7 +114,7 @@ _CODES = "i13scmpuSd"
 _ELAN = re.compile("11(3*)c1")
 
 
-class YoloSpace(SearchSpace):
+class YoloSpace(SearchSpace, GraphDefaults, FeatureDefaults, NetworkDefaults):
     """YOLOv7 / YOLOv7-tiny detectors whose 8 ELAN blocks vary in depth."""
 
     name = "yolo"
@@ -282,3 +291,11 @@ class YoloSpace(SearchSpace):
         self._check(arch)
         digits = "".join(str(d) for d in arch)
         return [f"backbone/{digits[:BACKBONE_BLOCKS]}", f"head/{digits[BACKBONE_BLOCKS:]}"]
+
+    def lut_layers(self) -> dict[str, TimedLayer]:
+        """None: TANGO's block entries are measured on the target device, not timed here."""
+        return {}
+
+    def lut_counts(self, arch: YoloArch) -> dict[str, float]:
+        """None: a block table's sum is the whole network's cost."""
+        return {}

@@ -1,4 +1,8 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Shared file helpers of every layer: atomic writes (a reader sees the old file or the new one,
+never half of one) and the common ending of the commands that write files.
+
+They live in the bottom layer so that ``spaces``, ``gvae`` and ``mobo`` can all use them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +66,15 @@ def atomic_save_torch(obj: Any, path: Path) -> None:
     buf = io.BytesIO()
     torch.save(obj, buf)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def write_files(action: Callable[[], list[Path]]) -> int:
+    """Runs ``action``; prints the files it wrote, or the error (exit status 2)."""
+    try:
+        paths = action()
+    except (ValueError, OSError) as err:  # ConfigError is a ValueError
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"wrote {path}")
+    return 0

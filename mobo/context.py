@@ -1,0 +1,55 @@
+"""The global state a run owns while it runs, released after it: its log file, torch's
+thread count and torch's global random generator."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import torch
+
+from spaces.profile import torch_threads
+
+log = logging.getLogger("latentnas")
+
+
+@contextmanager
+def run_log(path: Path) -> Iterator[None]:
+    """Sends the ``latentnas`` logger's records to ``path`` (appended) until the block ends,
+    at INFO level; a second run in the same process writes to its own file only."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    previous = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(previous)
+        handler.close()
+
+
+@contextmanager
+def run_context(log_path: Path, threads: int | None) -> Iterator[None]:
+    """Everything global a run changes, restored when it ends: its log handler, torch's
+    thread count (``None`` keeps the caller's) and torch's global generator."""
+    with ExitStack() as stack:
+        stack.enter_context(run_log(log_path))
+        stack.enter_context(torch_threads(threads))
+        stack.enter_context(torch.random.fork_rng())
+        yield
+
+
+@contextmanager
+def step_streams(seed: int, iteration: int) -> Iterator[tuple[torch.Generator, random.Random]]:
+    """The random streams of one BO step, fixed by ``(seed, iteration)`` so that a resumed run
+    proposes what the uninterrupted one would have: a torch generator and a Python RNG for
+    the candidates, and torch's global generator (BoTorch's samplers draw their seeds from it)
+    seeded for the block and restored after it."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed * 1_000_003 + iteration)
+        yield torch.Generator().manual_seed(seed * 7_919 + iteration), random.Random(seed * 104_729 + iteration)

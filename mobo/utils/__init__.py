@@ -1,1 +1,0 @@
-"""Small helpers shared by the search: atomic file writing."""
