@@ -46,8 +46,8 @@ class Search:
     Args:
         config: the validated configuration.
         run_dir: the run directory (created if needed).
-        evaluators: objective name -> ``arch -> float``; by default built from the
-            config's sources (pass your own to plug in any evaluator).
+        evaluators: objective name -> ``arch -> float`` for the objectives you evaluate
+            yourself; the others are built from the config's sources.
         latent: the latent model; by default the run's own copy, else loaded or trained
             per ``config.gvae``.
         proposer: what a BO step proposes (:mod:`mobo.proposer`); by default :class:`LatentBO`.
@@ -65,10 +65,11 @@ class Search:
         self.progress = progress
         self.space = space or (latent.space if latent is not None else get_space(config.space.name,
                                                                               **config.space.network))
-        self.evaluators = dict(evaluators) if evaluators is not None else build_evaluators(config, self.space)
-        missing = [o.name for o in config.objectives if o.name not in self.evaluators]
-        if missing:
-            raise ValueError(f"no evaluator for objective(s): {', '.join(missing)}")
+        given = dict(evaluators or {})
+        unknown = sorted(set(given) - {o.name for o in config.objectives})
+        if unknown:
+            raise ValueError(f"evaluators: no objective named {', '.join(map(repr, unknown))} in the config")
+        self.evaluators = {**build_evaluators(config, self.space, skip=set(given)), **given}
         self.reward_mode = config.search.mode == "reward"
         self.history = self.files.history(config)
         self.files.write_config(config)

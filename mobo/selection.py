@@ -48,11 +48,9 @@ def select(
     its batch: with quasi-MC base samples shared across the batch, the earlier picks' draws
     are then the same for every candidate, and candidates differ only by what they add
     beside them. BoTorch's ``set_X_pending`` appends the pending points after the candidate
-    instead, so each candidate re-draws them, and the noise of that re-draw can outweigh what
-    the candidates add (in three NB201 runs a full rescoring then chose a candidate ranked
-    737th to 1,340th alone in 3 of 60 BO steps; with the earlier picks first, in none). It
-    is kept only for an acquisition that takes pending points itself
-    (:func:`takes_pending_itself`).
+    instead, so each candidate re-draws them, and the noise of that re-draw can outweigh
+    what the candidates add (``docs/decisions/0005-batch-selection.md``). It is kept only
+    for an acquisition that takes pending points itself (:func:`takes_pending_itself`).
 
     Args:
         acq: the acquisition, or one per pick (qLogNParEGO, cycled).

@@ -84,8 +84,6 @@ class NB201Space(SearchSpace, GraphDefaults, NetworkDefaults):
 
     name = "nb201"
     dead_choices = True
-    # SynFlow of one cell per stage at 8 px: Spearman 0.76 against CIFAR-10 accuracy over
-    # all 15,625 cells, about 23 ms a cell on one core (BENCHMARKS.md, thirteenth round)
     node_types = NODE_TYPES
     max_nodes = len(EDGES) + 2
 

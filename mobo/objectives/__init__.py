@@ -24,16 +24,17 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 
-def build_evaluators(config: Config, space: SearchSpace) -> dict[str, Evaluator]:
-    """One evaluator per configured objective, in config order.
+def build_evaluators(config: Config, space: SearchSpace, skip: set[str] = frozenset()) -> dict[str, Evaluator]:
+    """One evaluator per configured objective (but those named in ``skip``), in config order.
 
     Raises:
         ValueError: naming ``objectives.<name>.<key>`` of a source that cannot be built.
     """
-    table = BenchmarkTable(config.table.path) if config.table.path else None
+    needed = [o for o in config.objectives if o.name not in skip]
+    table = BenchmarkTable(config.table.path) if config.table.path and needed else None
     context = BuildContext(space, table, config.seed)
     evaluators = {}
-    for o in config.objectives:
+    for o in needed:
         try:
             evaluators[o.name] = o.source.build(context)
         except ValueError as err:
