@@ -227,6 +227,8 @@ def _type_name(tp: Any) -> str:
 
 
 def _coerce(value: Any, tp: Any, path: str) -> Any:
+    if isinstance(tp, type) and not is_dataclass(tp) and tp not in (bool, int, float, str) and isinstance(value, tp):
+        return value  # an object validated on its own (an objective's source)
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         args = get_args(tp)
@@ -316,21 +318,9 @@ def _objective(name: str, data: Any) -> ObjectiveConfig:
                 f"{path}.{key}: unknown key for source {source_name!r}; expected one of: "
                 f"{', '.join([*_COMMON_OBJECTIVE_KEYS, *allowed])}"
             )
-    source = build_dataclass(source_cls, own, path)
-    common = {k: v for k, v in data.items() if k in _COMMON_OBJECTIVE_KEYS and k != "source"}
-    objective = build_dataclass(_ObjectiveCommon, common, path)
-    return ObjectiveConfig(name=name, source=source, **dataclasses.asdict(objective))
-
-
-@dataclass(frozen=True)
-class _ObjectiveCommon:
-    """The keys every objective has beside its source's own (validated before the source is attached)."""
-
-    direction: Direction
-    at_most: float | None = None
-    at_least: float | None = None
-    reference: float | None = None
-    reference_quantile: float = 0.5
+    common = {k: v for k, v in data.items() if k in _COMMON_OBJECTIVE_KEYS}
+    common["source"] = build_dataclass(source_cls, own, path)
+    return build_dataclass(ObjectiveConfig, {"name": name, **common}, path)
 
 
 def from_dict(data: Any) -> Config:
