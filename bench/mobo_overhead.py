@@ -81,11 +81,12 @@ def main() -> None:
                     batch = search.propose(iteration)
                     elapsed.append(time.perf_counter() - start)
                     assert len(batch) == args.q
-            cold.append(search.timing[0][2] + search.timing[0][3])
+            timing = search.files.read_timing()
+            cold.append(float(timing[0][2]) + float(timing[0][3]))
             times.append(statistics.mean(elapsed[warm:]))
-        _, _, fit_s, cand_s, _, n_cand = search.timing[-1]
+        _, _, fit_s, cand_s, _, n_cand = (float(v) for v in timing[-1])
         print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, "
-              f"candidates and ranking {cand_s:.2f} for {n_cand} candidates)", flush=True)
+              f"candidates and ranking {cand_s:.2f} for {n_cand:.0f} candidates)", flush=True)
     print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, latent dim "
           f"{search.latent.latent_dim}, {threads} threads, {search.config.search.rescore_candidates} "
           f"candidates rescored: median {statistics.median(times):.2f} s "

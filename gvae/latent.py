@@ -109,7 +109,12 @@ class LatentModel:
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"graph-VAE checkpoint {str(path)!r} does not exist")
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            config, state = GVAEConfig(**blob["gvae_config"]), blob["state_dict"]
+        except Exception as err:  # noqa: BLE001 - any unreadable file gets one message
+            raise ValueError(f"graph-VAE checkpoint {str(path)!r} cannot be read "
+                             f"({type(err).__name__}: {str(err)[:120]})") from None
         if space is None:
             space = get_space(blob["space"])
         elif space.name != blob["space"]:
@@ -117,6 +122,9 @@ class LatentModel:
                 f"graph-VAE checkpoint {str(path)!r} was trained on space {blob['space']!r}, not {space.name!r}"
             )
         with torch.random.fork_rng():  # the initial weights are overwritten: draw them off the caller's stream
-            vae = GraphVAE(GVAEConfig(**blob["gvae_config"]))
-        vae.load_state_dict(blob["state_dict"])
+            vae = GraphVAE(config)
+        try:
+            vae.load_state_dict(state)
+        except RuntimeError as err:
+            raise ValueError(f"graph-VAE checkpoint {str(path)!r} does not fit its model: {str(err)[:120]}") from None
         return LatentModel(space, vae, blob.get("info", {}))

@@ -8,6 +8,7 @@ before validation, so they are checked the same way.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -184,6 +185,21 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class ExecutionSettings:
+    """``execution``: where and how evaluations run.
+
+    Attributes:
+        backend: ``local``: in this machine, one at a time.
+        timeout_s: an evaluation running longer (s) is recorded as failed with error
+            ``timeout`` and its process ended; each evaluation then runs in a forked child
+            process. ``null``: no limit, evaluations run in the search's own process.
+    """
+
+    backend: Literal["local"] = "local"
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole search configuration."""
 
@@ -196,6 +212,7 @@ class Config:
     search: SearchSettings = field(default_factory=SearchSettings)
     objectives: tuple[ObjectiveConfig, ...] = ()
     export: ExportSettings = field(default_factory=ExportSettings)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
 
     def objective(self, name: str) -> ObjectiveConfig:
         return next(o for o in self.objectives if o.name == name)
@@ -340,8 +357,14 @@ def from_dict(data: Any) -> Config:
 
 def _check(config: Config) -> None:
     s = config.search
+    if not config.name or config.name in (".", "..") or "/" in config.name or "\\" in config.name:
+        raise ConfigError(f"name: must be a single folder name (no '/' or '..'), got {config.name!r}")
     if len(config.objectives) < 2 and s.mode == "pareto":
         raise ConfigError("objectives: pareto mode needs at least 2 objectives")
+    _check_objectives(config.objectives)
+    timeout = config.execution.timeout_s
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise ConfigError(f"execution.timeout_s: must be a positive number of seconds (or null), got {timeout}")
     for key in ("budget", "initial", "batch_size", "mc_samples", "rescore_candidates"):
         if getattr(s, key) < 1:
             raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
@@ -381,6 +404,29 @@ def _check(config: Config) -> None:
             raise ConfigError("search.mode: reward mode needs a target (at_most) on a minimized objective")
 
 
+def _check_objectives(objectives: tuple[ObjectiveConfig, ...]) -> None:
+    """Bounds and references finite and on the side their objective is judged by; no table
+    column read by two objectives."""
+    for o in objectives:
+        path = f"objectives.{o.name}"
+        for key in ("at_most", "at_least", "reference"):
+            value = getattr(o, key)
+            if value is not None and not math.isfinite(value):
+                raise ConfigError(f"{path}.{key}: must be a finite number, got {value}")
+        wrong = "at_most" if o.direction == "maximize" else "at_least"
+        if getattr(o, wrong) is not None:
+            right = "at_least" if o.direction == "maximize" else "at_most"
+            raise ConfigError(f"{path}.{wrong}: a {o.direction}d objective is bounded with {right} "
+                              f"(its worst acceptable value)")
+    seen: dict[tuple[str, str], str] = {}
+    for o in objectives:
+        column = getattr(o.source, "column", None)
+        if column is not None:
+            other = seen.setdefault((o.source.name, column), o.name)
+            if other != o.name:
+                raise ConfigError(f"objectives.{o.name}.column: {column!r} is read by objective {other!r} too")
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Applies ``dotted.key=value`` overrides (values parsed as YAML) to a raw mapping.
 
@@ -401,7 +447,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             if not isinstance(child, dict):
                 raise ConfigError(f"--set {item!r}: {'.'.join(parts[: depth + 1])} is not a mapping")
             node = child
-        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+        try:
+            node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError as err:
+            reason = str(err).splitlines()[0]
+            raise ConfigError(f"--set {item!r}: the value is not valid YAML ({reason})") from None
     return data
 
 
@@ -416,7 +466,22 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Config:
         raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(path)!r}: expected a mapping at the top level")
-    return from_dict(apply_overrides(data, overrides or []))
+    return from_dict(apply_overrides(_paths_from(data, path.parent), overrides or []))
+
+
+def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The file's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
+    ``path``) made absolute against ``base``, the config file's folder (``--set`` values stay
+    relative to the working directory, like every command-line path)."""
+    def absolute(node: Any, key: str) -> None:
+        if isinstance(node, dict) and isinstance(node.get(key), str) and not Path(node[key]).is_absolute():
+            node[key] = str((base / node[key]).resolve())
+
+    absolute(data.get("table"), "path")
+    absolute(data.get("gvae"), "checkpoint")
+    for spec in (data.get("objectives") or {}).values() if isinstance(data.get("objectives"), dict) else ():
+        absolute(spec, "path")
+    return data
 
 
 def to_dict(config: Config) -> dict[str, Any]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FrameType
 
 import torch
 
@@ -53,3 +56,40 @@ def step_streams(seed: int, iteration: int) -> Iterator[tuple[torch.Generator, r
     with torch.random.fork_rng():
         torch.manual_seed(seed * 1_000_003 + iteration)
         yield torch.Generator().manual_seed(seed * 7_919 + iteration), random.Random(seed * 104_729 + iteration)
+
+
+class Interrupted(BaseException):
+    """The run was asked to stop (Ctrl-C or SIGTERM); not an evaluation failure.
+
+    Attributes:
+        signum: the signal's number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's status for a process ended by the signal (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + self.signum
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Turns SIGINT and SIGTERM into :class:`Interrupted` in the block (main thread only; the
+    previous handlers are restored after), so a stopped run ends like any other exception:
+    its files written atomically, its locks released."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -16,7 +16,7 @@ from gvae.latent import LatentModel
 from gvae.train import TRAIN_THREADS, train_and_evaluate
 from mobo.config import Config, GVAESettings
 from mobo.rundir import RunDir
-from spaces.io import atomic_write_json
+from spaces.io import atomic_write_json, file_lock
 from spaces import SearchSpace
 
 log = logging.getLogger("latentnas")
@@ -42,13 +42,14 @@ def latent_model(
         return LatentModel.load(settings.checkpoint, space)
     folder = cache_dir(space, settings, output_root)
     path = folder / "model.pt"
-    if path.is_file():
-        log.info("graph VAE: cached model %s", path)
-        return LatentModel.load(path, space)
-    log.info("graph VAE: training on space %s (cache %s)", space.name, folder)
-    model, metrics = train_and_evaluate(space, settings.model, settings.train, progress=progress)
-    atomic_write_json(folder / "metrics.json", metrics)
-    model.save(path)
+    with file_lock(folder / ".lock", wait=True):  # searches sharing a cold cache train it once
+        if path.is_file():
+            log.info("graph VAE: cached model %s", path)
+            return LatentModel.load(path, space)
+        log.info("graph VAE: training on space %s (cache %s)", space.name, folder)
+        model, metrics = train_and_evaluate(space, settings.model, settings.train, progress=progress)
+        atomic_write_json(folder / "metrics.json", metrics)
+        model.save(path)
     log.info("graph VAE quality: %s", json.dumps(metrics))
     return model
 
@@ -58,7 +59,11 @@ def run_latent_model(run: RunDir, space: SearchSpace, config: Config, progress: 
     model the run started with), made on first use from :func:`latent_model`."""
     local = run.file(RunDir.GVAE)
     if local.is_file():
-        return LatentModel.load(local, space)
+        try:
+            return LatentModel.load(local, space)
+        except ValueError as err:
+            raise ValueError(f"{err}; delete it and resume to rebuild it (the run's gvae settings and seed "
+                             f"give the same model)") from None
     model = latent_model(space, config.gvae, Path(config.output_root), progress)
     model.save(local)
     if "metrics" in model.info:

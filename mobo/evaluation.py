@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import time
 from collections.abc import Mapping
+from multiprocessing.connection import Connection
 
 from mobo.config import Config
+from mobo.context import Interrupted
 from mobo.history import Evaluation
 from mobo.objectives import Evaluator
 from mobo.results import is_feasible
@@ -18,9 +21,10 @@ log = logging.getLogger("latentnas")
 
 
 def evaluate(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, space: SearchSpace, index: int,
-             iteration: int) -> Evaluation:
-    """Runs every evaluator on ``arch`` in objective order; the first that raises or returns a
-    non-finite value marks the evaluation failed (the search goes on).
+             iteration: int, timeout_s: float | None = None) -> Evaluation:
+    """Runs every evaluator on ``arch`` in objective order; the first that raises (``sys.exit``
+    included) or returns a non-finite value marks the evaluation failed (the search goes on).
+    Ctrl-C and SIGTERM (:class:`mobo.context.Interrupted`) stop the run instead.
 
     Args:
         arch: the architecture.
@@ -29,10 +33,14 @@ def evaluate(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, sp
         space: the search space.
         index: the evaluation's position in the history.
         iteration: 0 for the initial design, then the BO step.
+        timeout_s: run the evaluation in a child process ended after this many seconds
+            (:func:`evaluate_with_timeout`); ``None``: in this process, no limit.
 
     Returns:
         The evaluation, with the reward in reward mode.
     """
+    if timeout_s is not None:
+        return evaluate_with_timeout(arch, evaluators, config, space, index, iteration, timeout_s)
     start = time.perf_counter()
     values = {o.name: math.nan for o in config.objectives}
     error = ""
@@ -42,7 +50,9 @@ def evaluate(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, sp
             if not math.isfinite(value):
                 raise ValueError(f"returned {value}")
             values[o.name] = value
-        except Exception as err:  # noqa: BLE001 - any evaluator failure is recorded, not fatal
+        except (Interrupted, KeyboardInterrupt):
+            raise  # the user stops the run
+        except BaseException as err:  # noqa: BLE001 - any evaluator failure (sys.exit too) is recorded, not fatal
             error = f"{o.name}: {type(err).__name__}: {err}"
             log.warning("evaluation of %s failed: %s", space.format(arch), error)
             break
@@ -53,3 +63,45 @@ def evaluate(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, sp
         seconds=time.perf_counter() - start,
         extra={"reward": reward(values, config)} if config.search.mode == "reward" else {},
     )
+
+
+def evaluate_with_timeout(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, space: SearchSpace,
+                          index: int, iteration: int, timeout_s: float) -> Evaluation:
+    """:func:`evaluate` in a forked child process that is ended after ``timeout_s`` seconds: an
+    evaluator that never returns is recorded as failed with error ``timeout``, and one whose
+    process dies as failed too; the search goes on.
+
+    The child is forked, so evaluators need not be picklable; only the evaluation comes back.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_evaluate_into, args=(send, arch, evaluators, config, space, index, iteration),
+                            daemon=True)
+    start = time.perf_counter()
+    child.start()
+    send.close()
+    try:
+        if receive.poll(timeout_s):
+            try:
+                return receive.recv()
+            except EOFError:
+                child.join(5)
+                error = f"worker died (exit status {child.exitcode})"
+        else:
+            error = f"timeout: still running after {timeout_s:g} s"
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    log.warning("evaluation of %s failed: %s", space.format(arch), error)
+    return Evaluation(index=index, iteration=iteration, arch=space.format(arch), key=space.canonical_key(arch),
+                      values={o.name: math.nan for o in config.objectives}, feasible=False, failed=True,
+                      error=error, seconds=time.perf_counter() - start,
+                      extra={"reward": math.nan} if config.search.mode == "reward" else {})
+
+
+def _evaluate_into(send: Connection, arch: Arch, evaluators: Mapping[str, Evaluator], config: Config,
+                   space: SearchSpace, index: int, iteration: int) -> None:
+    send.send(evaluate(arch, evaluators, config, space, index, iteration))
+    send.close()

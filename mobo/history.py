@@ -98,7 +98,8 @@ class History:
         """Reads ``history.csv`` (an absent file is an empty history).
 
         Raises:
-            ValueError: when the file's columns do not match the objectives.
+            ValueError: when the file's columns do not match the objectives, or a row is damaged
+                (naming the file and row).
         """
         history = cls(path, objectives, extra)
         if not history.path.exists():
@@ -108,19 +109,30 @@ class History:
             missing = [c for c in (*_FIXED, *history.objectives, *_TAIL) if c not in (reader.fieldnames or [])]
             if missing:
                 raise ValueError(f"{history.path}: missing column(s) {', '.join(missing)}")
-            for row in reader:
-                history.records.append(
-                    Evaluation(
-                        index=int(row["index"]),
-                        iteration=int(row["iteration"]),
-                        arch=row["arch"],
-                        key=row["key"],
-                        values={n: float(row[n]) if row[n] else math.nan for n in history.objectives},
-                        feasible=row["feasible"] == "1",
-                        failed=row["failed"] == "1",
-                        error=row["error"],
-                        seconds=float(row["seconds"]),
-                        extra={n: float(row[n]) for n in history.extra if row.get(n)},
-                    )
-                )
+            for line, row in enumerate(reader, start=2):
+                try:
+                    history.records.append(_evaluation(row, history.objectives, history.extra))
+                except (TypeError, ValueError) as err:
+                    raise ValueError(f"{history.path}, row {line}: damaged ({err}); the file is written "
+                                     f"atomically, so something else changed it: restore it, or delete "
+                                     f"that row and the ones after it to re-evaluate them") from None
+                if history.records[-1].index != len(history.records) - 1:
+                    raise ValueError(f"{history.path}, row {line}: index {history.records[-1].index}, expected "
+                                     f"{len(history.records) - 1}; restore the file")
         return history
+
+
+def _evaluation(row: dict[str, str | None], objectives: Sequence[str], extra: Sequence[str]) -> Evaluation:
+    """One row of ``history.csv``; a missing cell (a cut row) raises ``TypeError``."""
+    return Evaluation(
+        index=int(row["index"]),  # type: ignore[arg-type]
+        iteration=int(row["iteration"]),  # type: ignore[arg-type]
+        arch=str(row["arch"]),
+        key=str(row["key"]),
+        values={n: float(row[n]) if row[n] else math.nan for n in objectives},  # type: ignore[arg-type]
+        feasible=row["feasible"] == "1",
+        failed=row["failed"] == "1",
+        error=str(row["error"]),
+        seconds=float(row["seconds"]),  # type: ignore[arg-type]
+        extra={n: float(row[n]) for n in extra if row.get(n)},  # type: ignore[arg-type]
+    )

@@ -16,14 +16,15 @@ from tqdm import tqdm
 from gvae.latent import LatentModel
 from mobo.acquisition import uncompiled_log_ehvi
 from mobo.candidates import SpaceExhausted, initial_design
+from mobo.checks import check_inputs, check_resume
 from mobo.config import Config
 from mobo.context import run_context, run_log, step_streams
 from mobo.embedding import latent_bounds, run_latent_model
 from mobo.evaluation import evaluate
 from mobo.history import Evaluation
 from mobo.objectives import Evaluator, build_evaluators
-from mobo.proposer import LatentBO, Proposal, Proposer
-from mobo.results import NetworkCost, maximize_reference, reference_point, write_results
+from mobo.proposer import LatentBO, Proposer
+from mobo.results import NetworkCost, fixed_reference, maximize_reference, reference_point, write_results
 from mobo.rundir import RunDir
 from spaces import Arch, SearchSpace, get_space
 
@@ -60,7 +61,6 @@ class Search:
                  space: SearchSpace | None = None, progress: bool = True) -> None:
         self.config = config
         self.files = RunDir(Path(run_dir))
-        self.files.path.mkdir(parents=True, exist_ok=True)
         self.run_dir = self.files.path
         self.progress = progress
         self.space = space or (latent.space if latent is not None else get_space(config.space.name,
@@ -70,15 +70,17 @@ class Search:
         if unknown:
             raise ValueError(f"evaluators: no objective named {', '.join(map(repr, unknown))} in the config")
         self.evaluators = {**build_evaluators(config, self.space, skip=set(given)), **given}
+        check_inputs(config, self.space, skip=set(given))
         self.reward_mode = config.search.mode == "reward"
-        self.history = self.files.history(config)
-        self.files.write_config(config)
-        with run_log(self.files.file(RunDir.LOG)):
-            self.latent = latent or run_latent_model(self.files, self.space, config, progress)
+        with self.files.lock():
+            self.history = self.files.history(config)
+            check_resume(config, self.files, len(self.history))
+            self.files.write_config(config)
+            with run_log(self.files.file(RunDir.LOG)):
+                self.latent = latent or run_latent_model(self.files, self.space, config, progress)
         self._bounds: torch.Tensor | None = None
         self.proposer = proposer
         self.cost = NetworkCost(self.space)
-        self.timing: list[tuple] = self.files.read_timing()
 
     @property
     def bounds(self) -> torch.Tensor:
@@ -95,20 +97,27 @@ class Search:
         return good
 
     def evaluate(self, arch: Arch, iteration: int) -> Evaluation:
-        """Runs every evaluator on ``arch`` (:func:`mobo.evaluation.evaluate`)."""
-        return evaluate(arch, self.evaluators, self.config, self.space, len(self.history), iteration)
+        """Runs every evaluator on ``arch`` (:func:`mobo.evaluation.evaluate`), in a child process
+        ended after ``execution.timeout_s`` when it is set."""
+        return evaluate(arch, self.evaluators, self.config, self.space, len(self.history), iteration,
+                        self.config.execution.timeout_s)
 
-    def initial_design(self) -> list[Arch]:
-        """``search.initial`` distinct architectures sampled uniformly, fixed by the seed."""
-        return initial_design(self.space, self.config.search.initial, self.config.seed)
+    def _initial_design(self, bar: tqdm) -> None:
+        """Evaluates ``search.initial`` distinct architectures sampled uniformly (fixed by the
+        seed), and more from the same draws while fewer than two succeeded: the models need two."""
+        s, n = self.config.search, self.config.search.initial
+        while len(self.history) < s.budget:
+            design = initial_design(self.space, n, self.config.seed)
+            for arch in [a for a in design if self.space.format(a) not in self.history.archs]:
+                if len(self.history) < s.budget:
+                    self._record(self.evaluate(arch, 0), bar)
+            if len(self.successful()) >= 2 or len(design) < n:
+                return
+            n += s.initial
 
     def reference(self) -> dict[str, float]:
         """The reference point, fixed once after the initial design and stored in the run."""
-        ref = self.files.read_reference()
-        if ref is None:
-            ref = reference_point(self.history.records, self.config.objectives)
-            self.files.write_reference(ref)
-        return ref
+        return fixed_reference(self.files, self.history.records, self.config.objectives)
 
     def reference_tensor(self) -> torch.Tensor:
         """The reference point in maximize form (``m``)."""
@@ -128,22 +137,24 @@ class Search:
         q = min(s.batch_size, s.budget - len(self.history))
         if self.proposer is None:
             self.proposer = LatentBO(self)
+            saved = self.files.read_proposal()
+            if saved is not None and hasattr(self.proposer, "load_state_dict"):
+                self.proposer.load_state_dict(saved["state"])
         with step_streams(self.config.seed, iteration) as (generator, rng):
-            proposal = self.proposer.propose(self, iteration, q, generator, rng)
-        self._log_timing(iteration, proposal)
-        return proposal.archs
-
-    def _log_timing(self, iteration: int, p: Proposal) -> None:
-        self.timing.append((iteration, len(self.successful()), round(p.fit_seconds, 4),
-                            round(p.candidate_seconds, 4), p.repeats, p.candidates))
-        self.files.write_timing(self.timing)
-        log.info("iteration %d: fit %.2f s, candidates and ranking %.2f s; %d candidates", iteration,
-                 p.fit_seconds, p.candidate_seconds, p.candidates)
+            p = self.proposer.propose(self, iteration, q, generator, rng)
+        state = self.proposer.state_dict() if hasattr(self.proposer, "state_dict") else {}
+        self.files.write_proposal(iteration, [self.space.format(a) for a in p.archs], state)
+        self.files.append_timing((iteration, len(self.successful()), round(p.fit_seconds, 4),
+                                  round(p.candidate_seconds, 4), p.repeats, p.candidates))
+        log.info("iteration %d: fit %.2f s, candidates and ranking %.2f s", iteration, p.fit_seconds,
+                 p.candidate_seconds)
+        return p.archs
 
     def run(self) -> SearchResult:
         """Runs (or resumes) the search to ``search.budget`` evaluations. The log handler, torch's
         thread count (``search.threads``) and its global generator are the run's while it runs."""
-        with run_context(self.files.file(RunDir.LOG), self.config.search.threads), uncompiled_log_ehvi():
+        with self.files.lock(), run_context(self.files.file(RunDir.LOG), self.config.search.threads), \
+                uncompiled_log_ehvi():
             return self._run()
 
     def _run(self) -> SearchResult:
@@ -155,19 +166,19 @@ class Search:
         result: SearchResult | None = None
         try:
             if self.history.last_iteration <= 0:
-                evaluated = self.history.archs
-                pending = [a for a in self.initial_design() if self.space.format(a) not in evaluated]
-                for arch in pending[: s.budget - len(self.history)]:
-                    self._record(self.evaluate(arch, 0), bar)
+                self._initial_design(bar)
                 result = self._write_results(bar)
             while len(self.history) < s.budget:
-                iteration = self.history.last_iteration + 1
-                try:
-                    batch = self.propose(iteration)
-                except SpaceExhausted as err:
-                    log.warning("stopping early: %s", err)
-                    break
-                for arch in batch:
+                iteration, texts = self.files.unfinished_batch(self.history.archs, self.history.last_iteration)
+                batch = [self.space.parse(t) for t in texts]
+                if not batch:
+                    iteration = self.history.last_iteration + 1
+                    try:
+                        batch = self.propose(iteration)
+                    except SpaceExhausted as err:
+                        log.warning("stopping early: %s", err)
+                        break
+                for arch in batch[: s.budget - len(self.history)]:
                     self._record(self.evaluate(arch, iteration), bar)
                 result = self._write_results(bar)
         finally:

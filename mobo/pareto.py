@@ -55,7 +55,8 @@ def netscore(accuracy: float, params_m: float, macs_m: float) -> float:
     """
     if accuracy <= 0 or params_m <= 0 or macs_m <= 0:
         return math.nan
-    return 20.0 * math.log10(accuracy**2 / (math.sqrt(params_m) * math.sqrt(macs_m)))
+    # in logs: a**2 overflows for an absurd accuracy (a user function's 1e308)
+    return 20.0 * (2.0 * math.log10(accuracy) - 0.5 * math.log10(params_m) - 0.5 * math.log10(macs_m))
 
 
 def information_density(accuracy: float, params_m: float) -> float:

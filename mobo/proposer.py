@@ -92,6 +92,14 @@ class LatentBO:
         # reference, so one kind's hyperparameters are a poor start for the other
         self.warm: dict[StepKind, dict[str, Tensor]] = {}
 
+    def state_dict(self) -> dict[str, dict[str, Tensor]]:
+        """The GP warm starts per kind of step (what the next proposal depends on besides the
+        history and the step's seed)."""
+        return {kind.value: state for kind, state in self.warm.items()}
+
+    def load_state_dict(self, state: dict[str, dict[str, Tensor]]) -> None:
+        self.warm = {StepKind(kind): dict(s) for kind, s in state.items()}
+
     def propose(self, search: Search, iteration: int, q: int, generator: torch.Generator,
                 rng: random.Random) -> Proposal:
         s, objectives = search.config.search, search.config.objectives

@@ -202,3 +202,21 @@ def write_results(
         "front": json_safe(rows),
     })
     return len(rows), hv
+
+
+def fixed_reference(run: RunDir, records: Sequence[Evaluation], objectives: Sequence[ObjectiveConfig]) -> dict[str, float]:
+    """The run's reference point: read from the run, else inferred (:func:`reference_point`) and
+    stored, once, after the initial design.
+
+    Raises:
+        ValueError: when it must be inferred and no evaluation succeeded (naming the first error).
+    """
+    ref = run.read_reference()
+    if ref is None:
+        try:
+            ref = reference_point(records, objectives)
+        except ValueError as err:
+            first = next((r.error for r in records if r.failed), "")
+            raise ValueError(f"{err}{f' (first error: {first})' if first else ''}") from None
+        run.write_reference(ref)
+    return ref

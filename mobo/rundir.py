@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
 from mobo.config import Config, ConfigError, to_dict
 from mobo.history import History
-from spaces.io import atomic_write_csv, atomic_write_json, atomic_write_text
+from spaces.io import FileLocked, atomic_save_torch, atomic_write_csv, atomic_write_json, atomic_write_text, file_lock
+
+# run directories this process holds, with the depth of nested holds (the lock is re-entrant
+# within a process: the command holds it around the search, which takes it again)
+_HELD: dict[Path, int] = {}
+
+
+class RunInUse(ValueError):
+    """Another process works in the run directory."""
+
 
 TIMING_HEADER = ("iteration", "observations", "fit_seconds", "candidate_seconds", "repeats", "candidates")
 
@@ -46,6 +58,8 @@ class RunDir:
     PLOTS = "plots"
     REPORT = "report.html"
     NETWORKS = "pareto_networks"
+    LOCK = ".lock"
+    PROPOSAL = "proposal.pt"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -53,6 +67,33 @@ class RunDir:
     def file(self, name: str) -> Path:
         """``path / name`` (``name`` one of the class's file names)."""
         return self.path / name
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Holds the run directory (created if needed) exclusively for the block: an OS file lock,
+        so a second search on it, in this process or another, is refused at once; re-entrant in
+        the block that holds it.
+
+        Raises:
+            RunInUse: naming the process that holds it.
+        """
+        key = self.path.resolve()
+        if key in _HELD:
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
+        try:
+            with file_lock(self.file(self.LOCK)):
+                _HELD[key] = 1
+                try:
+                    yield
+                finally:
+                    del _HELD[key]
+        except FileLocked as err:
+            raise RunInUse(f"run directory {err}; wait for it to finish or stop it") from None
 
     def is_run(self) -> bool:
         """Whether the directory holds a run (its resolved ``config.yaml``)."""
@@ -82,9 +123,23 @@ class RunDir:
 
     # --- reference point, results -----------------------------------------------------
     def read_reference(self) -> dict[str, float] | None:
-        """The stored reference point (objective name -> value), or ``None`` before it is fixed."""
+        """The stored reference point (objective name -> value), or ``None`` before it is fixed.
+
+        Raises:
+            ConfigError: when the file is not a mapping of names to finite numbers.
+        """
         path = self.file(self.REFERENCE)
-        return json.loads(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            ref = json.loads(path.read_text())
+            ok = isinstance(ref, dict) and all(isinstance(v, (int, float)) and math.isfinite(v) for v in ref.values())
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"{str(path)!r} is damaged (expected objective names mapped to finite numbers); "
+                              f"restore it")
+        return {str(k): float(v) for k, v in ref.items()}
 
     def write_reference(self, reference: dict[str, float]) -> None:
         atomic_write_json(self.file(self.REFERENCE), reference)
@@ -111,6 +166,40 @@ class RunDir:
     def read_pareto(self) -> dict[str, Any]:
         return json.loads(self.file(self.PARETO_JSON).read_text())
 
+    # --- the last proposal ---------------------------------------------------------------
+    def write_proposal(self, iteration: int, archs: Sequence[str], state: dict[str, Any]) -> None:
+        """``proposal.pt``: the last BO step's picks and the proposer's state after it, so that a
+        run killed in the middle of a batch evaluates the rest of it and then proposes what the
+        uninterrupted run would have."""
+        atomic_save_torch({"iteration": iteration, "archs": list(archs), "state": state}, self.file(self.PROPOSAL))
+
+    def read_proposal(self) -> dict[str, Any] | None:
+        """The last proposal (``iteration``, ``archs``, ``state``), or ``None``.
+
+        Raises:
+            ConfigError: when the file is damaged.
+        """
+        path = self.file(self.PROPOSAL)
+        if not path.exists():
+            return None
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            ok = isinstance(blob, dict) and isinstance(blob.get("iteration"), int) and isinstance(blob.get("archs"), list)
+        except Exception:  # noqa: BLE001 - any unreadable file gets one message
+            ok = False
+        if not ok:
+            raise ConfigError(f"{str(path)!r} is damaged; restore it, or delete it to propose the next step anew "
+                              f"(the rest of the run may then differ from an uninterrupted one)")
+        return blob
+
+    def unfinished_batch(self, done: set[str], last_iteration: int) -> tuple[int, list[str]]:
+        """The last proposal's iteration and its picks not in ``done`` (a run killed in the middle
+        of a batch resumes with them); ``(0, [])`` when it was evaluated in full."""
+        saved = self.read_proposal()
+        if saved is None or saved["iteration"] < max(last_iteration, 1):
+            return 0, []
+        return saved["iteration"], [a for a in saved["archs"] if a not in done]
+
     # --- timing -----------------------------------------------------------------------
     def read_timing(self) -> list[tuple[str, ...]]:
         """``timing.csv`` rows (one per BO step), as text."""
@@ -120,5 +209,7 @@ class RunDir:
         with path.open(newline="") as f:
             return [tuple(row) for row in list(csv.reader(f))[1:]]
 
-    def write_timing(self, rows: Sequence[Sequence[Any]]) -> None:
-        atomic_write_csv(self.file(self.TIMING), TIMING_HEADER, rows)
+    def append_timing(self, row: Sequence[Any]) -> None:
+        """Adds one BO step's row (:data:`TIMING_HEADER`), replacing the row of a step proposed again."""
+        rows = [r for r in self.read_timing() if r[0] != str(row[0])]
+        atomic_write_csv(self.file(self.TIMING), TIMING_HEADER, [*rows, row])

@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
+from mobo.context import Interrupted, interruptible
 from mobo.loop import Search
 from mobo.network_files import write_networks
-from mobo.rundir import RunDir
+from mobo.rundir import RunDir, RunInUse
 from mobo.report import write_report
 
 
@@ -53,7 +55,7 @@ def resolve(args: argparse.Namespace) -> tuple[Config, Path]:
         overrides.append(f"seed={args.seed}")
     config = config_module.load(args.config, overrides)
     run_dir = args.out or Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (run_dir / RunDir.HISTORY).exists():
+    if (run_dir / RunDir.HISTORY).exists() or (run_dir / RunDir.CONFIG).exists():
         raise ConfigError(f"--out: {str(run_dir)!r} already holds a run; continue it with --resume {run_dir}")
     return config, run_dir
 
@@ -62,11 +64,45 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config, run_dir = resolve(args)
-        search = Search(config, run_dir, progress=not args.no_progress)
-    except (ConfigError, ValueError) as err:
+    except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    result = search.run()
+    run = RunDir(run_dir)
+    created = not run_dir.exists()
+    try:
+        with interruptible(), run.lock():
+            return _search(config, run, args, created)
+    except RunInUse as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (Interrupted, KeyboardInterrupt) as stop:
+        print(f"\ninterrupted: resume with python -m mobo.search --resume {run_dir}", file=sys.stderr)
+        return stop.exit_status if isinstance(stop, Interrupted) else 130
+    except OSError as err:
+        print(f"error: {err}; resume with python -m mobo.search --resume {run_dir} once it is fixed",
+              file=sys.stderr)
+        return 2
+
+
+def _search(config: Config, run: RunDir, args: argparse.Namespace, created: bool) -> int:
+    """The search in a run directory this process holds; a start that fails on its inputs leaves
+    no directory behind."""
+    if args.resume is None and (run.is_run() or run.file(RunDir.HISTORY).exists()):
+        message = f"--out: {str(run.path)!r} already holds a run; continue it with --resume {run.path}"
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    try:
+        search = Search(config, run.path, progress=not args.no_progress)
+    except (ConfigError, ValueError) as err:
+        if created:
+            shutil.rmtree(run.path, ignore_errors=True)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        result = search.run()
+    except ValueError as err:  # e.g. no evaluation succeeded: the run directory keeps what was evaluated
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     try:
         report = write_report(result.run_dir)
     except (OSError, ValueError) as err:  # the results stand without their pictures
@@ -74,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         report = None
     formats = [fmt for fmt in ("yaml", "onnx") if getattr(config.export, fmt)]
     if formats:
-        run = RunDir(result.run_dir)
         archs = [r["arch"] for r in run.read_pareto()["front"]]
         for fmt in formats:
             paths = write_networks(search.space, archs, fmt, run.file(RunDir.NETWORKS))

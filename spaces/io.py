@@ -7,12 +7,14 @@ They live in the bottom layer so that ``spaces``, ``gvae`` and ``mobo`` can all 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +80,36 @@ def write_files(action: Callable[[], list[Path]]) -> int:
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+class FileLocked(RuntimeError):
+    """Another process holds the lock (the message names it)."""
+
+
+@contextmanager
+def file_lock(path: Path, wait: bool = False) -> Iterator[None]:
+    """An exclusive OS lock (``flock``) on ``path`` for the block, released when the block ends
+    or the process dies; the holder's process id is written into the file.
+
+    Args:
+        path: the lock file (created if needed).
+        wait: wait for the holder to release it; else raise at once.
+
+    Raises:
+        FileLocked: when ``wait`` is false and another process (or another lock in this
+            process) holds it, naming the holder's process id.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise FileLocked(f"{str(path.parent)!r} is in use by process {holder}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

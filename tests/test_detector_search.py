@@ -100,8 +100,8 @@ def test_yolo_search_exports_pareto_detectors(tmp_path):
     assert "netscore" not in front[0]  # NetScore and Information Density need a real accuracy
 
 
-def test_search_stops_when_the_space_is_exhausted(tmp_path):
-    """16 detectors and a budget of 20: every one is evaluated once, then the search stops."""
+def test_search_evaluates_a_whole_small_space_and_refuses_a_larger_budget(tmp_path, capsys):
+    """16 detectors and a budget of 16: every one is evaluated once; a budget of 20 is refused up front."""
     network = {**SMALL, "backbone_max_depth": 1, "head_max_depth": 2}
     space = get_space("yolo", **network)
     assert space.size == 16
@@ -113,12 +113,15 @@ def test_search_stops_when_the_space_is_exhausted(tmp_path):
         "gvae": {"checkpoint": str(tmp_path / "vae.pt")},
         "objectives": {"params": {"source": "params", "direction": "maximize"},
                        "flops": {"source": "flops", "direction": "minimize"}},
-        "search": {"budget": 20, "initial": 4, "batch_size": 3, "mc_samples": 8, "random_candidates": 50,
+        "search": {"budget": 16, "initial": 4, "batch_size": 3, "mc_samples": 8, "random_candidates": 50,
                    "local_candidates": 4},
     }
     cfg = tmp_path / "c.yaml"
     cfg.write_text(yaml.safe_dump(spec))
     run = tmp_path / "run"
+    assert search_main([str(cfg), "--out", str(tmp_path / "big"), "--budget", "20", "--no-progress"]) == 2
+    assert "search.budget: 20 evaluations exceed the 16 architectures of space 'yolo'" in capsys.readouterr().err
+    assert not (tmp_path / "big").exists()
     assert search_main([str(cfg), "--out", str(run), "--no-progress"]) == 0
     with (run / "history.csv").open(newline="") as f:
         archs = [row["arch"] for row in csv.DictReader(f)]

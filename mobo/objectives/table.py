@@ -25,7 +25,8 @@ class BenchmarkTable:
         path: the CSV file.
 
     Raises:
-        ValueError: when the file is missing, has no ``arch`` column, or repeats an arch.
+        ValueError: when the file is missing, has no ``arch`` column, a row of another length
+            than the header, or an arch twice.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -38,6 +39,10 @@ class BenchmarkTable:
             if not header or "arch" not in header:
                 raise ValueError(f"benchmark table {str(self.path)!r} has no 'arch' column")
             rows = list(reader)
+        for i, row in enumerate(rows):
+            if len(row) != len(header):
+                raise ValueError(f"benchmark table {str(self.path)!r}, row {i + 2}: {len(row)} cells, the header "
+                                 f"has {len(header)}")
         self.columns: tuple[str, ...] = tuple(header)
         arch_col = header.index("arch")
         self.archs: list[str] = [row[arch_col] for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import numbers
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,9 +52,13 @@ class UserEvaluator:
         with torch.random.fork_rng():
             torch.manual_seed(self.seed)  # the run's seed fixes the initialization and the function's draws
             value = self.function(arch, self.space.build(arch))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, (bool, str, bytes)) or not isinstance(value, numbers.Real) and not hasattr(
+                value, "__float__"):
+            raise ValueError(f"{self.spec} returned {value!r}, not a number")
+        result = float(value)  # numpy and torch scalars too
+        if not math.isfinite(result):
             raise ValueError(f"{self.spec} returned {value!r}, not a finite number")
-        return float(value)
+        return result
 
 
 @register
