@@ -323,7 +323,7 @@ def _objective(name: str, data: Any) -> ObjectiveConfig:
     path = f"objectives.{name}"
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping, got {data!r}")
-    source_name = data.get("source")
+    source_name = data.get("source", "external")  # no source: the caller passes the evaluator
     if source_name not in SOURCES:
         raise ConfigError(f"{path}.source: expected one of {', '.join(map(repr, SOURCES))}, got {source_name!r}")
     source_cls = SOURCES[source_name]

@@ -74,6 +74,11 @@ class History:
         """String forms of every evaluated architecture (the search never repeats one)."""
         return {r.arch for r in self.records}
 
+    def successful(self, reward: str | None = None) -> list[Evaluation]:
+        """The evaluations that did not fail (with ``reward``, those whose reward is a number too)."""
+        good = [r for r in self.records if not r.failed]
+        return good if reward is None else [r for r in good if not math.isnan(r.extra.get(reward, math.nan))]
+
     @property
     def last_iteration(self) -> int:
         return max((r.iteration for r in self.records), default=-1)

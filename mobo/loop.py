@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -15,6 +14,7 @@ from tqdm import tqdm
 
 from gvae.latent import LatentModel
 from mobo.acquisition import uncompiled_log_ehvi
+from mobo.asktell import ask, tell
 from mobo.candidates import SpaceExhausted, initial_design
 from mobo.checks import check_inputs, check_resume
 from mobo.config import Config
@@ -24,21 +24,13 @@ from mobo.evaluation import evaluate
 from mobo.history import Evaluation
 from mobo.objectives import Evaluator, build_evaluators
 from mobo.proposer import LatentBO, Proposer
-from mobo.results import NetworkCost, fixed_reference, maximize_reference, reference_point, write_results
+from mobo.results import (
+    NetworkCost, SearchResult, fixed_reference, maximize_reference, reference_point, write_results,
+)
 from mobo.rundir import RunDir
 from spaces import Arch, SearchSpace, get_space
 
 log = logging.getLogger("latentnas")
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Where a finished (or stopped) search left its results."""
-
-    run_dir: Path
-    evaluations: int
-    pareto_size: int
-    hypervolume: float
 
 
 class Search:
@@ -65,12 +57,8 @@ class Search:
         self.progress = progress
         self.space = space or (latent.space if latent is not None else get_space(config.space.name,
                                                                               **config.space.network))
-        given = dict(evaluators or {})
-        unknown = sorted(set(given) - {o.name for o in config.objectives})
-        if unknown:
-            raise ValueError(f"evaluators: no objective named {', '.join(map(repr, unknown))} in the config")
-        self.evaluators = {**build_evaluators(config, self.space, skip=set(given)), **given}
-        check_inputs(config, self.space, skip=set(given))
+        self.evaluators = build_evaluators(config, self.space, evaluators or {})
+        check_inputs(config, self.space, skip=set(evaluators or {}))
         self.reward_mode = config.search.mode == "reward"
         with self.files.lock():
             self.history = self.files.history(config)
@@ -91,10 +79,7 @@ class Search:
 
     def successful(self) -> list[Evaluation]:
         """The evaluations a model can learn from (in reward mode: those with a reward)."""
-        good = [r for r in self.history.records if not r.failed]
-        if self.reward_mode:
-            good = [r for r in good if not math.isnan(r.extra.get("reward", math.nan))]
-        return good
+        return self.history.successful("reward" if self.reward_mode else None)
 
     def evaluate(self, arch: Arch, iteration: int) -> Evaluation:
         """Runs every evaluator on ``arch`` (:func:`mobo.evaluation.evaluate`), in a child process
@@ -130,18 +115,19 @@ class Search:
         ref = reference_point(initial, self.config.objectives, self.config.search.focus_quantile)
         return maximize_reference(ref, self.config.objectives)
 
-    def propose(self, iteration: int) -> list[Arch]:
-        """The next batch of new architectures, from random streams fixed by (seed, iteration)
-        so that a resumed run proposes what the uninterrupted one would have."""
+    def propose(self, iteration: int, q: int | None = None, pending: Sequence[Arch] = ()) -> list[Arch]:
+        """The next ``q`` new architectures (default: the batch size, within the budget), from random
+        streams fixed by (seed, iteration) so that a resumed run proposes what the uninterrupted one
+        would have; ``pending``: asked and not evaluated yet (:meth:`ask`)."""
         s = self.config.search
-        q = min(s.batch_size, s.budget - len(self.history))
+        q = min(s.batch_size, s.budget - len(self.history)) if q is None else q
         if self.proposer is None:
             self.proposer = LatentBO(self)
             saved = self.files.read_proposal()
             if saved is not None and hasattr(self.proposer, "load_state_dict"):
                 self.proposer.load_state_dict(saved["state"])
         with step_streams(self.config.seed, iteration) as (generator, rng):
-            p = self.proposer.propose(self, iteration, q, generator, rng)
+            p = self.proposer.propose(self, iteration, q, generator, rng, **({"pending": pending} if pending else {}))
         state = self.proposer.state_dict() if hasattr(self.proposer, "state_dict") else {}
         self.files.write_proposal(iteration, [self.space.format(a) for a in p.archs], state)
         self.files.append_timing((iteration, len(self.successful()), round(p.fit_seconds, 4),
@@ -150,12 +136,29 @@ class Search:
                  p.candidate_seconds)
         return p.archs
 
+    def ask(self, n: int = 1) -> list[Arch]:
+        """``n`` architectures to evaluate elsewhere (the initial design first), those asked and
+        not told yet pending (:mod:`mobo.asktell`)."""
+        with self._owned():
+            return ask(self, n)
+
+    def tell(self, arch: Arch | str, values: Mapping[str, float] | None = None, error: str = "") -> Evaluation:
+        """Records an evaluation of an asked architecture: every objective's value, or ``error``."""
+        with self.files.lock():
+            return tell(self, arch, values, error)
+
     def run(self) -> SearchResult:
         """Runs (or resumes) the search to ``search.budget`` evaluations. The log handler, torch's
         thread count (``search.threads``) and its global generator are the run's while it runs."""
+        with self._owned():
+            return self._run()
+
+    @contextmanager
+    def _owned(self) -> Iterator[None]:
+        """The run directory's lock, the run's global state (:func:`mobo.context.run_context`)."""
         with self.files.lock(), run_context(self.files.file(RunDir.LOG), self.config.search.threads), \
                 uncompiled_log_ehvi():
-            return self._run()
+            yield
 
     def _run(self) -> SearchResult:
         s = self.config.search
@@ -167,7 +170,7 @@ class Search:
         try:
             if self.history.last_iteration <= 0:
                 self._initial_design(bar)
-                result = self._write_results(bar)
+                result = self.save_results(bar)
             while len(self.history) < s.budget:
                 iteration, texts = self.files.unfinished_batch(self.history.archs, self.history.last_iteration)
                 batch = [self.space.parse(t) for t in texts]
@@ -180,11 +183,11 @@ class Search:
                         break
                 for arch in batch[: s.budget - len(self.history)]:
                     self._record(self.evaluate(arch, iteration), bar)
-                result = self._write_results(bar)
+                result = self.save_results(bar)
         finally:
             bar.close()
         # a resumed run that was already finished has written nothing yet
-        return result if result is not None else self._write_results(None)
+        return result if result is not None else self.save_results(None)
 
     def _record(self, evaluation: Evaluation, bar: tqdm) -> None:
         self.history.append(evaluation)
@@ -192,7 +195,7 @@ class Search:
                  json.dumps(evaluation.values), " FAILED " + evaluation.error if evaluation.failed else "")
         bar.update(1)
 
-    def _write_results(self, bar: tqdm | None) -> SearchResult:
+    def save_results(self, bar: tqdm | None) -> SearchResult:
         """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
         size, hv = write_results(self.files, self.history.records, self.config, self.space.name, self.reference(),
                                  self.cost)

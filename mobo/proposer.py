@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -61,16 +62,23 @@ class Proposal:
 
 
 class Proposer(Protocol):
+    """What a BO step proposes: ``q`` new architectures for ``search`` at ``iteration``, from the
+    step's random streams; a proposer for ask/tell also takes ``pending``, architectures asked
+    and not evaluated yet."""
+
     def propose(self, search: Search, iteration: int, q: int, generator: torch.Generator,
                 rng: random.Random) -> Proposal: ...
 
 
-def random_latent(search: Search, q: int, generator: torch.Generator, rng: random.Random) -> Proposal:
-    """``q`` uniform points of the latent box, decoded into distinct unevaluated architectures."""
+def random_latent(search: Search, q: int, generator: torch.Generator, rng: random.Random,
+                  pending: Sequence[Arch] = ()) -> Proposal:
+    """``q`` uniform points of the latent box, decoded into distinct architectures neither
+    evaluated nor pending."""
     start = time.perf_counter()
     lo, hi = search.bounds
     z = lo + (hi - lo) * torch.rand(q, lo.shape[0], generator=generator, dtype=lo.dtype)
-    archs, repeats = decode_distinct(search.latent, z, search.bounds, search.history.archs, generator, rng)
+    seen = search.history.archs | {search.space.format(a) for a in pending}
+    archs, repeats = decode_distinct(search.latent, z, search.bounds, seen, generator, rng)
     return Proposal(archs, 0.0, time.perf_counter() - start, repeats, len(archs))
 
 
@@ -101,12 +109,12 @@ class LatentBO:
         self.warm = {StepKind(kind): dict(s) for kind, s in state.items()}
 
     def propose(self, search: Search, iteration: int, q: int, generator: torch.Generator,
-                rng: random.Random) -> Proposal:
+                rng: random.Random, pending: Sequence[Arch] = ()) -> Proposal:
         s, objectives = search.config.search, search.config.objectives
         good = search.successful()
         kind = step_kind(iteration, s, len(good), search.reward_mode)
         if kind is StepKind.RANDOM:
-            return random_latent(search, q, generator, rng)
+            return random_latent(search, q, generator, rng, pending)
         start = time.perf_counter()
         archs = [search.space.parse(r.arch) for r in good]
         z = search.latent.encode(archs)
@@ -129,7 +137,7 @@ class LatentBO:
         self.warm[kind] = hyperparameters(model)
         fitted = time.perf_counter()
         centres = [archs[int(i)] for i in top] if s.neighbour_candidates else []
-        seen = search.history.archs
+        seen = search.history.archs | {search.space.format(a) for a in pending}
         candidates = candidate_pool(search.space, self.generators, CandidateContext(z[top], centres, generator, rng),
                                     seen)
         try:  # a nearly exhausted space: fill from uniform samples, else go on with fewer than q
@@ -139,6 +147,7 @@ class LatentBO:
         except SpaceExhausted:
             if not candidates:
                 raise
-        picks = select(acq, self.featurize(candidates)[0], q, s.rescore_candidates)
-        return Proposal([candidates[i] for i in picks], fitted - start, time.perf_counter() - fitted, 0,
+        ranked = [*pending, *candidates]
+        picks = select(acq, self.featurize(ranked)[0], q, s.rescore_candidates, pending=len(pending))
+        return Proposal([ranked[i] for i in picks], fitted - start, time.perf_counter() - fitted, 0,
                         len(candidates))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,6 +22,16 @@ from mobo.pareto import hypervolume, information_density, netscore, pareto_mask
 from mobo.rundir import RunDir
 from spaces import SearchSpace
 from spaces.base import NetworkBuilder
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Where a finished (or stopped) search left its results."""
+
+    run_dir: Path
+    evaluations: int
+    pareto_size: int
+    hypervolume: float
 
 
 def is_feasible(values: Mapping[str, float], objectives: Sequence[ObjectiveConfig]) -> bool:

@@ -60,6 +60,7 @@ class RunDir:
     NETWORKS = "pareto_networks"
     LOCK = ".lock"
     PROPOSAL = "proposal.pt"
+    ASKED = "asked.json"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -199,6 +200,24 @@ class RunDir:
         if saved is None or saved["iteration"] < max(last_iteration, 1):
             return 0, []
         return saved["iteration"], [a for a in saved["archs"] if a not in done]
+
+    # --- ask/tell --------------------------------------------------------------------------
+    def read_asked(self) -> dict[str, int]:
+        """Architectures asked and not told yet (string form -> the step that proposed them)."""
+        path = self.file(self.ASKED)
+        if not path.exists():
+            return {}
+        try:
+            asked = json.loads(path.read_text())
+            ok = isinstance(asked, dict) and all(isinstance(v, int) for v in asked.values())
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"{str(path)!r} is damaged (expected architectures mapped to step numbers); restore it")
+        return asked
+
+    def write_asked(self, asked: dict[str, int]) -> None:
+        atomic_write_json(self.file(self.ASKED), asked)
 
     # --- timing -----------------------------------------------------------------------
     def read_timing(self) -> list[tuple[str, ...]]:

@@ -18,10 +18,9 @@ from pathlib import Path
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
 from mobo.context import Interrupted, interruptible
+from mobo.api import finish
 from mobo.loop import Search
-from mobo.network_files import write_networks
 from mobo.rundir import RunDir, RunInUse
-from mobo.report import write_report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,17 +102,7 @@ def _search(config: Config, run: RunDir, args: argparse.Namespace, created: bool
     except ValueError as err:  # e.g. no evaluation succeeded: the run directory keeps what was evaluated
         print(f"error: {err}", file=sys.stderr)
         return 2
-    try:
-        report = write_report(result.run_dir)
-    except (OSError, ValueError) as err:  # the results stand without their pictures
-        print(f"warning: could not write the plots and report: {err}", file=sys.stderr)
-        report = None
-    formats = [fmt for fmt in ("yaml", "onnx") if getattr(config.export, fmt)]
-    if formats:
-        archs = [r["arch"] for r in run.read_pareto()["front"]]
-        for fmt in formats:
-            paths = write_networks(search.space, archs, fmt, run.file(RunDir.NETWORKS))
-            print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {run.file(RunDir.NETWORKS)}")
+    report = finish(search, run)
     print(f"run directory: {result.run_dir}")
     if report is not None:
         print(f"report: {report}")

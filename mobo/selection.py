@@ -40,7 +40,11 @@ def takes_pending_itself(acq: AcquisitionFunction) -> bool:
 
 
 def select(
-    acq: AcquisitionFunction | list[AcquisitionFunction], codes: Tensor, q: int, rescore: int | None = None
+    acq: AcquisitionFunction | list[AcquisitionFunction],
+    codes: Tensor,
+    q: int,
+    rescore: int | None = None,
+    pending: int = 0,
 ) -> list[int]:
     """Greedy batch selection over a finite set of candidates.
 
@@ -63,32 +67,34 @@ def select(
             added), so a candidate that is weak alone stays weak beside the earlier picks;
             skipping those saves most of a later pick's cost, the joint posteriors over each
             candidate and the earlier picks.
+        pending: the first ``pending`` rows of ``codes`` are picks made earlier and not
+            evaluated yet (an ask/tell user's); the ``q`` new picks are chosen beside them.
 
     Returns:
-        Indices of the ``q`` picks in order; each is chosen with the earlier ones pending.
+        Indices of the ``q`` new picks in order; each is chosen with the earlier ones pending.
     """
     acqs = acq if isinstance(acq, list) else [acq]
-    chosen: list[int] = []
+    chosen: list[int] = list(range(pending))
     alone: Tensor | None = None
-    for pick in range(min(q, codes.shape[0])):
+    for pick in range(min(q, codes.shape[0] - pending)):
         f = acqs[pick % len(acqs)]
-        pending: Tensor | None = codes[chosen] if chosen else None
+        earlier: Tensor | None = codes[chosen] if chosen else None
         if takes_pending_itself(f):
-            f.set_X_pending(pending)
-            pending = None
+            f.set_X_pending(earlier)
+            earlier = None
         if alone is None or rescore is None or len(acqs) > 1 or rescore >= codes.shape[0] - len(chosen):
-            values = acquisition_values(f, codes, pending=pending)
+            values = acquisition_values(f, codes, pending=earlier)
         else:
             ranked = alone.clone()
             ranked[chosen] = -torch.inf
             # sorted indices keep the candidates' order, so ties break as over all of them
             keep = ranked.argsort(descending=True, stable=True)[:rescore].sort().values
             values = torch.full_like(alone, -torch.inf)
-            values[keep] = acquisition_values(f, codes[keep], pending=pending)
+            values[keep] = acquisition_values(f, codes[keep], pending=earlier)
         if pick == 0:
             alone = values.clone()
         values[chosen] = -torch.inf
         chosen.append(int(values.argmax()))
     for f in acqs:
         f.set_X_pending(None)
-    return chosen
+    return chosen[pending:]

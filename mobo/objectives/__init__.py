@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mobo.objectives.base import SOURCES, BuildContext, Evaluator, ObjectiveSource, register
@@ -24,13 +25,20 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 
-def build_evaluators(config: Config, space: SearchSpace, skip: set[str] = frozenset()) -> dict[str, Evaluator]:
-    """One evaluator per configured objective (but those named in ``skip``), in config order.
+def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Evaluator] | None = None
+                     ) -> dict[str, Evaluator]:
+    """One evaluator per configured objective, in config order: ``given`` ones (a Python user's
+    functions) as they are, the others built from their sources.
 
     Raises:
-        ValueError: naming ``objectives.<name>.<key>`` of a source that cannot be built.
+        ValueError: naming ``objectives.<name>.<key>`` of a source that cannot be built, or a
+            given evaluator no objective is named after.
     """
-    needed = [o for o in config.objectives if o.name not in skip]
+    given = dict(given or {})
+    unknown = sorted(set(given) - {o.name for o in config.objectives})
+    if unknown:
+        raise ValueError(f"evaluators: no objective named {', '.join(map(repr, unknown))} in the config")
+    needed = [o for o in config.objectives if o.name not in given]
     table = BenchmarkTable(config.table.path) if config.table.path and needed else None
     context = BuildContext(space, table, config.seed)
     evaluators = {}
@@ -39,7 +47,7 @@ def build_evaluators(config: Config, space: SearchSpace, skip: set[str] = frozen
             evaluators[o.name] = o.source.build(context)
         except ValueError as err:
             raise ValueError(f"objectives.{o.name}.{o.source.error_key}: {err}") from None
-    return evaluators
+    return {o.name: given[o.name] if o.name in given else evaluators[o.name] for o in config.objectives}
 
 
 __all__ = ["SOURCES", "BenchmarkTable", "BuildContext", "Evaluator", "ObjectiveSource", "build_evaluators", "register"]
