@@ -98,7 +98,7 @@ def uncompiled_log_ehvi() -> Iterator[None]:
     BoTorch 0.18 compiles a fused kernel on the first qLogEHVI of a process (``-march=native``,
     under a lock file in ``~/.cache/torch_extensions``). A process killed while it holds the
     lock leaves the file behind, and every later search then waits on it forever without a
-    word; the kernel also needs a C++ compiler. See ``docs/decisions/0004-pytorch-log-ehvi.md``.
+    word; the kernel also needs a C++ compiler. See ``docs/decisions/0006-one-thread.md``.
     """
     if not hasattr(botorch_logei, "_load_attempted"):  # BoTorch versions without the kernel lack it
         yield

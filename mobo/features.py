@@ -9,7 +9,7 @@ The surrogate models each objective from the columns that describe what drives i
   computes; it sees the live one-hot choices and the path encoding (BANANAS, White et
   al. 2021), which architectures computing one function share.
 
-The reason for these inputs: ``docs/decisions/0002-surrogate-inputs.md``.
+The reason for these inputs: ``docs/decisions/0001-surrogate-inputs.md``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
   Each maximized objective whose reference is inferred takes the ``focus_quantile`` of
   the initial design as its reference, and the fit sees the values below it compressed
   logarithmically, so a broken cell still reads worse than a mediocre one without
-  setting the GP's noise. See ``docs/decisions/0001-focus-steps.md``.
+  setting the GP's noise. See ``docs/decisions/0002-focus-steps.md``.
 """
 
 from __future__ import annotations
