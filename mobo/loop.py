@@ -100,20 +100,15 @@ class Search:
                 return
             n += s.initial
 
-    def reference(self) -> dict[str, float]:
-        """The reference point, fixed once after the initial design and stored in the run."""
-        return fixed_reference(self.files, self.history.records, self.config.objectives)
-
-    def reference_tensor(self) -> torch.Tensor:
-        """The reference point in maximize form (``m``)."""
-        return maximize_reference(self.reference(), self.config.objectives)
-
-    def focus_reference_tensor(self) -> torch.Tensor:
-        """A focus step's reference (:mod:`mobo.steps`) in maximize form (``m``), from the
-        initial design, so a resumed run finds the same one."""
-        initial = [r for r in self.history.records if r.iteration == 0]
-        ref = reference_point(initial, self.config.objectives, self.config.search.focus_quantile)
-        return maximize_reference(ref, self.config.objectives)
+    def reference_tensor(self, focus: bool = False) -> torch.Tensor:
+        """The run's reference point (fixed once after the initial design, stored in the run) in
+        maximize form (``m``); ``focus``: a focus step's (:mod:`mobo.steps`), from the initial design."""
+        records, objectives = self.history.records, self.config.objectives
+        if focus:
+            ref = reference_point([r for r in records if r.iteration == 0], objectives, self.config.search.focus_quantile)
+        else:
+            ref = fixed_reference(self.files, records, objectives)
+        return maximize_reference(ref, objectives)
 
     def propose(self, iteration: int, q: int | None = None, pending: Sequence[Arch] = ()) -> list[Arch]:
         """The next ``q`` new architectures (default: the batch size, within the budget), from random
@@ -197,8 +192,8 @@ class Search:
 
     def save_results(self, bar: tqdm | None) -> SearchResult:
         """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
-        size, hv = write_results(self.files, self.history.records, self.config, self.space.name, self.reference(),
-                                 self.cost)
+        ref = fixed_reference(self.files, self.history.records, self.config.objectives)
+        size, hv = write_results(self.files, self.history.records, self.config, self.space.name, ref, self.cost)
         if bar is not None:
             bar.set_postfix(hv=f"{hv:.4g}", front=size)
         return SearchResult(self.run_dir, len(self.history), size, hv)

@@ -126,7 +126,7 @@ class LatentBO:
             top = y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]
         else:
             y = maximize_form(good, objectives)
-            ref = search.focus_reference_tensor() if kind is StepKind.FOCUS else search.reference_tensor()
+            ref = search.reference_tensor(focus=kind is StepKind.FOCUS)
             y_fit = SHAPING[kind](y, ref, s.outcome_floor)
             model = fit_surrogate(x, y_fit, layout, objectives, self.warm.get(kind))
             feasible = torch.tensor([r.feasible for r in good])
