@@ -4,6 +4,7 @@ ask/tell, and the result object both leave behind."""
 from __future__ import annotations
 
 import csv
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -47,6 +48,21 @@ class RunResult:
             return list(csv.DictReader(f))
 
 
+def start(config: Config, run: RunDir, created: bool, **kwargs: Any) -> Search:
+    """``Search(config, run.path, **kwargs)`` in a run directory the caller holds; a start that
+    fails on its inputs removes the directory when the caller ``created`` it.
+
+    Raises:
+        ValueError: the input's error (a :class:`~mobo.config.ConfigError` names the key).
+    """
+    try:
+        return Search(config, run.path, **kwargs)
+    except ValueError:
+        if created:
+            shutil.rmtree(run.path, ignore_errors=True)
+        raise
+
+
 def finish(search: Search, run: RunDir) -> Path | None:
     """What every finished search writes beside its results: the plots and report, and the
     Pareto networks as files when ``export`` asks for them.
@@ -88,8 +104,8 @@ def run(config: Config | Mapping[str, Any] | str | Path, evaluators: Mapping[str
         config = config_module.from_dict(dict(config))
     run_dir = Path(out) if out is not None else (
         Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    files = RunDir(run_dir)
+    files, created = RunDir(run_dir), not run_dir.exists()
     with files.lock():
-        search = Search(config, run_dir, evaluators=evaluators, progress=progress)
+        search = start(config, files, created, evaluators=evaluators, progress=progress)
         search.run()
         return RunResult(run_dir, finish(search, files))

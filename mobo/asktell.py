@@ -5,17 +5,28 @@ and tells the results, in any order. The asked architectures are kept in the run
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
+from mobo import proposer
 from mobo.candidates import initial_design
 from mobo.history import Evaluation
-from mobo.results import is_feasible
+from mobo.results import SearchResult, is_feasible
 from mobo.reward import reward
+from mobo.rundir import RunDir
 from spaces import Arch
 
-if TYPE_CHECKING:
-    from mobo.loop import Search
+
+class Search(proposer.Search, Protocol):
+    """What ask/tell uses of the search (:class:`mobo.loop.Search` has it)."""
+
+    files: RunDir
+
+    def propose(self, iteration: int, q: int | None = None, pending: Sequence[Arch] = ()) -> list[Arch]:
+        """``q`` new architectures for step ``iteration``, ``pending`` ones beside them."""
+
+    def save_results(self, bar: None) -> SearchResult:
+        """Rewrites the run's results from its history."""
 
 
 def ask(search: Search, n: int) -> list[Arch]:

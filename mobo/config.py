@@ -479,7 +479,8 @@ def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
 
     absolute(data.get("table"), "path")
     absolute(data.get("gvae"), "checkpoint")
-    for spec in (data.get("objectives") or {}).values() if isinstance(data.get("objectives"), dict) else ():
+    objectives = data.get("objectives")
+    for spec in objectives.values() if isinstance(objectives, dict) else []:
         absolute(spec, "path")
     return data
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import signal
 import time
 from collections.abc import Mapping
 from multiprocessing.connection import Connection
@@ -103,5 +104,8 @@ def evaluate_with_timeout(arch: Arch, evaluators: Mapping[str, Evaluator], confi
 
 def _evaluate_into(send: Connection, arch: Arch, evaluators: Mapping[str, Evaluator], config: Config,
                    space: SearchSpace, index: int, iteration: int) -> None:
+    # a Ctrl-C or SIGTERM stops the search, which ends this child: no second report from here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     send.send(evaluate(arch, evaluators, config, space, index, iteration))
     send.close()

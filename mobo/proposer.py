@@ -11,11 +11,12 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import torch
 from torch import Tensor
 
+from gvae.latent import LatentModel
 from mobo.acquisition import ACQUISITIONS, AcquisitionInputs, qlognei
 from mobo.candidates import (
     CandidateContext,
@@ -27,16 +28,15 @@ from mobo.candidates import (
     decode_distinct,
     unseen_sample,
 )
+from mobo.config import Config
 from mobo.features import ChoiceFeaturizer
+from mobo.history import Evaluation, History
 from mobo.pareto import pareto_mask
 from mobo.results import maximize_form
 from mobo.selection import select
 from mobo.steps import SHAPING, StepKind, step_kind
 from mobo.surrogate import fit_surrogate, hyperparameters
-from spaces import Arch
-
-if TYPE_CHECKING:
-    from mobo.loop import Search
+from spaces import Arch, SearchSpace
 
 # Trust-region centres in reward mode: the best evaluations by reward.
 _REWARD_ANCHORS = 5
@@ -59,6 +59,26 @@ class Proposal:
     candidate_seconds: float = 0.0
     repeats: int = 0
     candidates: int = 0
+
+
+class Search(Protocol):
+    """What a proposer reads of the search (:class:`mobo.loop.Search` has it)."""
+
+    config: Config
+    space: SearchSpace
+    latent: LatentModel
+    history: History
+    reward_mode: bool
+
+    @property
+    def bounds(self) -> Tensor:
+        """``2 x d`` latent box."""
+
+    def successful(self) -> list[Evaluation]:
+        """The evaluations a model can learn from."""
+
+    def reference_tensor(self, focus: bool = False) -> Tensor:
+        """The reference point in maximize form (``m``)."""
 
 
 class Proposer(Protocol):

@@ -9,7 +9,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,8 +17,7 @@ from pathlib import Path
 from mobo import config as config_module
 from mobo.config import Config, ConfigError
 from mobo.context import Interrupted, interruptible
-from mobo.api import finish
-from mobo.loop import Search
+from mobo.api import finish, start
 from mobo.rundir import RunDir, RunInUse
 
 
@@ -91,10 +89,8 @@ def _search(config: Config, run: RunDir, args: argparse.Namespace, created: bool
         print(f"error: {message}", file=sys.stderr)
         return 2
     try:
-        search = Search(config, run.path, progress=not args.no_progress)
-    except (ConfigError, ValueError) as err:
-        if created:
-            shutil.rmtree(run.path, ignore_errors=True)
+        search = start(config, run, created, progress=not args.no_progress)
+    except ValueError as err:  # a ConfigError too
         print(f"error: {err}", file=sys.stderr)
         return 2
     try:

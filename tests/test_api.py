@@ -34,7 +34,9 @@ def test_an_objective_without_source_needs_an_evaluator(nb201_checkpoint, tmp_pa
                                                                             "direction": "minimize"}}})
     with pytest.raises(ValueError, match="objectives.a.source: no source: pass its evaluator"):
         mobo.Search(config, tmp_path / "run")
-    assert not (tmp_path / "run").exists()
+    with pytest.raises(ValueError, match="objectives.a.source: no source"):
+        mobo.run(config, out=tmp_path / "run2", progress=False)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run2").exists()
 
 
 def test_ask_tell_then_resume_and_ask_again(nb201_csv, nb201_checkpoint, tmp_path):
