@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -73,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt) as stop:
-        print(f"\ninterrupted: resume with python -m mobo.search --resume {run_dir}", file=sys.stderr)
+        if created and not run.is_run():  # stopped before the run began: nothing to resume
+            shutil.rmtree(run_dir, ignore_errors=True)
+            print("\ninterrupted before the run began", file=sys.stderr)
+        else:
+            print(f"\ninterrupted: resume with python -m mobo.search --resume {run_dir}", file=sys.stderr)
         return stop.exit_status if isinstance(stop, Interrupted) else 130
     except OSError as err:
         print(f"error: {err}; resume with python -m mobo.search --resume {run_dir} once it is fixed",
