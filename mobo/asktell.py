@@ -10,9 +10,9 @@ from typing import Protocol
 
 from mobo import proposer
 from mobo.candidates import initial_design
+from mobo.evaluation import evaluation_of
 from mobo.history import Evaluation
-from mobo.results import SearchResult, is_feasible
-from mobo.reward import reward
+from mobo.results import SearchResult
 from mobo.rundir import RunDir
 from spaces import Arch
 
@@ -71,13 +71,8 @@ def tell(search: Search, arch: Arch | str, values: Mapping[str, float] | None, e
         bad = [k for k, v in values.items() if not math.isfinite(float(v))]
         if bad:
             raise ValueError(f"tell: {bad[0]} is {values[bad[0]]!r}, not a finite number (tell error=... instead)")
-    row = {o.name: math.nan if error else float(values[o.name]) for o in config.objectives}  # type: ignore[index]
-    parsed = space.parse(text)
-    evaluation = Evaluation(
-        index=len(search.history), iteration=asked[text], arch=text, key=space.canonical_key(parsed), values=row,
-        feasible=not error and is_feasible(row, config.objectives), failed=bool(error), error=error, seconds=0.0,
-        extra={"reward": reward(row, config)} if search.reward_mode else {},
-    )
+    evaluation = evaluation_of(space.parse(text), {} if error else values or {}, error, config, space, len(search.history),
+                               asked[text], 0.0)
     search.history.append(evaluation)
     del asked[text]
     search.files.write_asked(asked)

@@ -57,12 +57,22 @@ def evaluate(arch: Arch, evaluators: Mapping[str, Evaluator], config: Config, sp
             error = f"{o.name}: {type(err).__name__}: {err}"
             log.warning("evaluation of %s failed: %s", space.format(arch), error)
             break
-    failed = bool(error)
+    return evaluation_of(arch, values, error, config, space, index, iteration, time.perf_counter() - start)
+
+
+def evaluation_of(arch: Arch, values: Mapping[str, float], error: str, config: Config, space: SearchSpace,
+                  index: int, iteration: int, seconds: float) -> Evaluation:
+    """The history row of ``arch`` with its objective ``values`` (``NaN`` where missing) or an
+    ``error``: feasibility from the constraints, and the reward in reward mode.
+
+    Args:
+        seconds: the evaluation's wall time (s).
+    """
+    values = {o.name: float(values.get(o.name, math.nan)) for o in config.objectives}
     return Evaluation(
         index=index, iteration=iteration, arch=space.format(arch), key=space.canonical_key(arch), values=values,
-        feasible=not failed and is_feasible(values, config.objectives), failed=failed, error=error,
-        seconds=time.perf_counter() - start,
-        extra={"reward": reward(values, config)} if config.search.mode == "reward" else {},
+        feasible=not error and is_feasible(values, config.objectives), failed=bool(error), error=error,
+        seconds=seconds, extra={"reward": reward(values, config)} if config.search.mode == "reward" else {},
     )
 
 
@@ -96,10 +106,7 @@ def evaluate_with_timeout(arch: Arch, evaluators: Mapping[str, Evaluator], confi
         child.join()
         receive.close()
     log.warning("evaluation of %s failed: %s", space.format(arch), error)
-    return Evaluation(index=index, iteration=iteration, arch=space.format(arch), key=space.canonical_key(arch),
-                      values={o.name: math.nan for o in config.objectives}, feasible=False, failed=True,
-                      error=error, seconds=time.perf_counter() - start,
-                      extra={"reward": math.nan} if config.search.mode == "reward" else {})
+    return evaluation_of(arch, {}, error, config, space, index, iteration, time.perf_counter() - start)
 
 
 def _evaluate_into(send: Connection, arch: Arch, evaluators: Mapping[str, Evaluator], config: Config,
