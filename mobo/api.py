@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import shutil
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +101,8 @@ def run(config: Config | Mapping[str, Any] | str | Path, evaluators: Mapping[str
         config = config_module.load(config)
     elif not isinstance(config, Config):
         config = config_module.from_dict(dict(config))
-    run_dir = Path(out) if out is not None else (
-        Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    files, created = RunDir(run_dir), not run_dir.exists()
+    files = RunDir(out) if out is not None else RunDir.new(config)
+    run_dir, created = files.path, not files.path.exists()
     with files.lock():
         search = start(config, files, created, evaluators=evaluators, progress=progress)
         search.run()

@@ -9,6 +9,7 @@ import math
 from collections import Counter
 
 from mobo.config import Config, ConfigError
+from mobo.history import History
 from mobo.objectives.table import BenchmarkTable, TableSource
 from mobo.rundir import RunDir
 from spaces import SearchSpace
@@ -95,18 +96,17 @@ def check_table(table: BenchmarkTable, columns: dict[str, str], space: SearchSpa
     return usable, summary
 
 
-def check_resume(config: Config, run: RunDir, done: int) -> None:
+def check_resume(config: Config, run: RunDir, history: History) -> None:
     """A resumed run's budget and reference point.
 
     Raises:
         ConfigError: when the budget is below the evaluations done, or the run has left its
             initial design and its reference point is missing or damaged.
     """
-    if done > config.search.budget:
-        raise ConfigError(f"search.budget: {config.search.budget} is below the {done} evaluations the run "
+    if len(history) > config.search.budget:
+        raise ConfigError(f"search.budget: {config.search.budget} is below the {len(history)} evaluations the run "
                           f"{str(run.path)!r} holds")
     ref = run.read_reference()  # raises on a damaged file
-    past_initial = done > 0 and run.history(config).last_iteration >= 1
-    if past_initial and ref is None:
+    if history.last_iteration >= 1 and ref is None:
         raise ConfigError(f"{str(run.file(RunDir.REFERENCE))!r} is missing: the reference point was fixed after "
                           f"the initial design and recomputing it would change the results; restore the file")

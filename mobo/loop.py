@@ -62,7 +62,7 @@ class Search:
         self.reward_mode = config.search.mode == "reward"
         with self.files.lock():
             self.history = self.files.history(config)
-            check_resume(config, self.files, len(self.history))
+            check_resume(config, self.files, self.history)
             self.files.write_config(config)
             with run_log(self.files.file(RunDir.LOG)):
                 self.latent = latent or run_latent_model(self.files, self.space, config, progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 import torch
 import yaml
 
-from mobo.config import Config, ConfigError, to_dict
+from mobo.config import Config, ConfigError, load, to_dict
 from mobo.history import History
 from spaces.io import FileLocked, atomic_save_torch, atomic_write_csv, atomic_write_json, atomic_write_text, file_lock
 
@@ -64,6 +65,11 @@ class RunDir:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
+
+    @classmethod
+    def new(cls, config: Config) -> RunDir:
+        """A new run's default directory: ``<output_root>/<name>-<timestamp>``."""
+        return cls(Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def file(self, name: str) -> Path:
         """``path / name`` (``name`` one of the class's file names)."""
@@ -111,11 +117,9 @@ class RunDir:
         Raises:
             ConfigError: when the directory holds no run, or its config is invalid.
         """
-        from mobo import config as config_module
-
         if not self.is_run():
             raise ConfigError(f"{str(self.path)!r} holds no {self.CONFIG}; is it a run directory?")
-        return config_module.load(self.file(self.CONFIG))
+        return load(self.file(self.CONFIG))
 
     def history(self, config: Config) -> History:
         """The run's history (empty when nothing was evaluated yet)."""

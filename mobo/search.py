@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import time
 from pathlib import Path
 
 
@@ -52,7 +51,7 @@ def resolve(args: argparse.Namespace) -> tuple[Config, Path]:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     config = config_module.load(args.config, overrides)
-    run_dir = args.out or Path(config.output_root) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir = args.out or RunDir.new(config).path
     if (run_dir / RunDir.HISTORY).exists() or (run_dir / RunDir.CONFIG).exists():
         raise ConfigError(f"--out: {str(run_dir)!r} already holds a run; continue it with --resume {run_dir}")
     return config, run_dir
