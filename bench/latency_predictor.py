@@ -19,7 +19,8 @@ column (Spearman's rho, Kendall's tau, MAPE in %). The baselines see the same me
 
 ``ceiling`` is what the device's own measurement noise allows an op-level model: the
 in-sample rho of least squares of its latency on the one-hot choices and their pairwise
-products, fitted to every row. Figures are medians over seeds.
+products, fitted to every row. Figures are medians over seeds. ``--features``, ``--noise``
+and ``--jitter`` replace the predictor's settings (how its defaults were chosen).
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10, help="measurements on the held-out device")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=PredictorSettings.steps)
+    parser.add_argument("--features", type=int, default=PredictorSettings.features)
+    parser.add_argument("--noise", type=float, default=PredictorSettings.noise)
+    parser.add_argument("--jitter", type=float, default=PredictorSettings.jitter)
     args = parser.parse_args()
     torch.set_num_threads(2)
     space = get_space(args.space)
@@ -114,7 +118,8 @@ def main() -> None:
     archs, lat, devices = table_latencies(BenchmarkTable(args.table), space, columns)
     x = np.array([space.one_hot(a) for a in archs])
     row_of = {space.format(a): i for i, a in enumerate(archs)}
-    settings = replace(PredictorSettings(), steps=args.steps)
+    settings = replace(PredictorSettings(), steps=args.steps, features=args.features, noise=args.noise,
+                       jitter=args.jitter)
     print(f"{len(archs)} architectures, {len(devices)} devices, {args.samples} measurements, {args.seeds} seeds, "
           f"settings {settings}", flush=True)
     methods = ("predictor", "ridge", "gp", "lut")

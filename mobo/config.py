@@ -69,7 +69,7 @@ class ObjectiveConfig:
         name: the objective's name (its key under ``objectives``).
         source: where values come from, with its own settings (one of
             :data:`mobo.objectives.SOURCES`: ``table``, ``measured_latency``, ``train``,
-            ``lut``, ``proxy``, ``callable``, ``params``, ``flops``).
+            ``lut``, ``latency_predictor``, ``proxy``, ``callable``, ``params``, ``flops``).
         direction: ``maximize`` or ``minimize``.
         at_most: constraint ``value <= at_most`` (a target in reward mode).
         at_least: constraint ``value >= at_least``.
@@ -79,6 +79,9 @@ class ObjectiveConfig:
         reference_quantile: where the inferred reference sits in the initial
             design, as the share of it that is worse (0.5: the median; 0.75:
             better than three quarters, in the objective's own direction).
+        prior: a latency predictor adapted to the device (``python -m
+            mobo.latency_predictor adapt``) whose prediction the objective's GP sees as
+            one more input, so that fewer real measurements find the fast region.
     """
 
     name: str
@@ -88,6 +91,7 @@ class ObjectiveConfig:
     at_least: float | None = None
     reference: float | None = None
     reference_quantile: float = 0.5
+    prior: str | None = None
 
     @property
     def sign(self) -> float:
@@ -316,7 +320,7 @@ def build_dataclass(cls: type, data: Any, path: str) -> Any:
         raise ConfigError(f"{path or 'config'}: {err}") from None
 
 
-_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile")
+_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile", "prior")
 
 
 def _objective(name: str, data: Any) -> ObjectiveConfig:
@@ -418,6 +422,8 @@ def _check_objectives(objectives: tuple[ObjectiveConfig, ...]) -> None:
             right = "at_least" if o.direction == "maximize" else "at_most"
             raise ConfigError(f"{path}.{wrong}: a {o.direction}d objective is bounded with {right} "
                               f"(its worst acceptable value)")
+        if o.prior is not None and o.direction != "minimize":
+            raise ConfigError(f"{path}.prior: a latency prior belongs to a minimized objective, not a {o.direction}d one")
     seen: dict[tuple[str, str], str] = {}
     for o in objectives:
         column = getattr(o.source, "column", None)
@@ -471,7 +477,7 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """The file's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
-    ``path``) made absolute against ``base``, the config file's folder (``--set`` values stay
+    ``path``, ``model`` and ``prior``) made absolute against ``base``, the config file's folder (``--set`` values stay
     relative to the working directory, like every command-line path)."""
     def absolute(node: Any, key: str) -> None:
         if isinstance(node, dict) and isinstance(node.get(key), str) and not Path(node[key]).is_absolute():
@@ -481,7 +487,8 @@ def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     absolute(data.get("gvae"), "checkpoint")
     objectives = data.get("objectives")
     for spec in objectives.values() if isinstance(objectives, dict) else []:
-        absolute(spec, "path")
+        for key in ("path", "model", "prior"):
+            absolute(spec, key)
     return data
 
 
