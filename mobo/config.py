@@ -80,8 +80,9 @@ class ObjectiveConfig:
             design, as the share of it that is worse (0.5: the median; 0.75:
             better than three quarters, in the objective's own direction).
         prior: a latency predictor adapted to the device (``python -m
-            mobo.latency_predictor adapt``) whose prediction the objective's GP sees as
-            one more input, so that fewer real measurements find the fast region.
+            mobo.latency_predictor adapt``) whose prediction is the trend of the
+            objective's GP prior mean (and one more input), so that fewer real
+            measurements find the fast region.
     """
 
     name: str

@@ -10,7 +10,8 @@ The surrogate models each objective from the columns that describe what drives i
   al. 2021), which architectures computing one function share.
 
 An objective with a ``prior`` (a latency predictor adapted to the device) also sees the
-predictor's value as one more column, so that its GP starts from the predicted ranking.
+predictor's value as one more column, whose linear trend is its GP's prior mean
+(:class:`mobo.surrogate.TrendMean`): the GP starts from the predicted ranking.
 
 The reason for these inputs: ``docs/decisions/0001-surrogate-inputs.md``; what the prior
 buys: ``docs/decisions/0009-latency-predictor.md``.
@@ -63,6 +64,10 @@ class Layout:
         quality = self.columns("live_one_hot", "paths") if self.columns("live_one_hot") else self.columns(
             "one_hot", "paths")
         return [(quality if o.direction == "maximize" else cost) + self.columns(PRIOR + o.name) for o in objectives]
+
+    def prior_columns(self, objectives: Sequence[ObjectiveConfig]) -> list[int | None]:
+        """Per objective, the column of its prior (``None`` without one)."""
+        return [next(iter(self.columns(PRIOR + o.name)), None) for o in objectives]
 
 
 class PriorColumn:

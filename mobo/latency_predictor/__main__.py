@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mobo.latency_predictor.fit import fit_table
 from mobo.latency_predictor.measurements import COLUMNS, read_measurements
-from mobo.latency_predictor.model import LatencyPredictor, PredictorSettings, space_pool
+from mobo.latency_predictor.model import LatencyPredictor, PredictorSettings
 from spaces import Arch, SearchSpace, get_space
 from spaces.io import atomic_write_csv
 
@@ -124,10 +124,12 @@ def _predict(args: argparse.Namespace) -> None:
     space = get_space(model.space)
     if args.archs is not None:
         archs = read_archs(args.archs, space)
-    elif space.size is not None:
-        archs = space_pool(space)
     else:
-        raise ValueError(f"space {space.name!r} is not finite: give the architectures with --archs")
+        try:
+            archs = list(space.enumerate())
+        except ValueError:  # too large to enumerate
+            raise ValueError(f"space {space.name!r} is too large to predict whole: give the architectures "
+                             f"with --archs") from None
     latency = model.predict(space, archs).tolist()
     atomic_write_csv(args.out, COLUMNS, [(space.format(a), f"{v:.6g}") for a, v in zip(archs, latency)])
     print(f"predicted {len(archs)} architectures: {min(latency):.4g}-{max(latency):.4g} ms")

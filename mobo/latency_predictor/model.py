@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from mobo.candidates import initial_design
 from spaces import Arch, SearchSpace
 from spaces.base import Featurized, require
 from spaces.io import atomic_save_torch
@@ -68,19 +69,11 @@ def feature_network(width: int, settings: PredictorSettings) -> nn.Module:
 
 
 def space_pool(space: SearchSpace, seed: int = 0) -> list[Arch]:
-    """Every architecture of a finite space, else ``POOL_SIZE`` distinct uniform samples (fixed by ``seed``)."""
-    if space.size is not None:
+    """Every architecture of a space of at most ``POOL_SIZE``, else ``POOL_SIZE`` distinct uniform
+    samples (fixed by ``seed``)."""
+    if space.size is not None and space.size <= POOL_SIZE:
         return list(space.enumerate())
-    rng, seen, pool = random.Random(seed), set(), []
-    for _ in range(POOL_SIZE * 5):
-        arch = space.sample(rng)
-        key = space.format(arch)
-        if key not in seen:
-            seen.add(key)
-            pool.append(arch)
-            if len(pool) == POOL_SIZE:
-                break
-    return pool
+    return initial_design(space, POOL_SIZE, seed)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mobo.latency_predictor import LatencyPredictor
+from mobo.latency_predictor.model import LatencyPredictor  # not the package: its fit module imports this package
 from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
 from spaces import Arch, SearchSpace
 
