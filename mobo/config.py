@@ -478,7 +478,7 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """The file's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
-    ``path``, ``model`` and ``prior``) made absolute against ``base``, the config file's folder (``--set`` values stay
+    ``path``, ``model``, ``prior`` and ``dataset.image_folder``) made absolute against ``base``, the config file's folder (``--set`` values stay
     relative to the working directory, like every command-line path)."""
     def absolute(node: Any, key: str) -> None:
         if isinstance(node, dict) and isinstance(node.get(key), str) and not Path(node[key]).is_absolute():
@@ -490,6 +490,7 @@ def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for spec in objectives.values() if isinstance(objectives, dict) else []:
         for key in ("path", "model", "prior"):
             absolute(spec, key)
+        absolute(spec.get("dataset") if isinstance(spec, dict) else None, "image_folder")
     return data
 
 

@@ -156,8 +156,9 @@ def raspi4_prior(nb201_csv, tmp_path_factory):
 
 
 def test_search_with_a_latency_prior_and_a_predicted_objective(nb201_csv, nb201_checkpoint, raspi4_prior, tmp_path):
-    """The latency GP sees the prior as one more input column; a ``latency_predictor`` objective
-    reads the adapted file; the prior ranks the table's latencies."""
+    """The latency GP sees the prior as one more input column and follows its trend in its
+    mean; a ``latency_predictor`` objective reads the adapted file; the prior ranks the
+    table's latencies."""
     from mobo.steps import StepKind
 
     path, table = raspi4_prior
@@ -165,9 +166,11 @@ def test_search_with_a_latency_prior_and_a_predicted_objective(nb201_csv, nb201_
     data["objectives"]["latency"]["prior"] = str(path)
     search = Search(C.from_dict(data), tmp_path / "run", progress=False)
     assert search.run().evaluations == 9
-    lengthscales = [v for k, v in search.proposer.warm[StepKind.ORDINARY].items()
-                    if k.endswith("covar_module.raw_lengthscale")]
+    state = search.proposer.warm[StepKind.ORDINARY]
+    lengthscales = [v for k, v in state.items() if k.endswith("covar_module.raw_lengthscale")]
     assert [v.shape[-1] for v in lengthscales] == [30 + 40, 30 + 30 + 1]
+    assert "models.1.mean_module.weight" in state and "models.0.mean_module.weight" not in state
+    assert float(state["models.1.mean_module.weight"]) < 0  # slower predicted, worse (maximized: -latency)
     sample = [SPACE.parse(a) for a in table.archs[::50]]
     x, layout = search.proposer.featurize(sample)
     assert layout.blocks[-1] == ("prior:latency", 1) and layout.objective_columns(search.config.objectives)[1][-1] == 100
@@ -192,3 +195,17 @@ def test_prior_and_predictor_settings_are_checked(nb201_csv, nb201_checkpoint, s
                                      "direction": "minimize"}
     with pytest.raises(ValueError, match="objectives.latency.model: latency predictor .* is not adapted"):
         build_evaluators(C.from_dict(data), SPACE)
+
+
+def test_trend_mean_carries_a_prior_the_data_cannot():
+    """With three points, a GP whose mean follows an informative column ranks the rest by it."""
+    from mobo.surrogate import fit_gp, unit_box
+
+    rng = torch.Generator().manual_seed(0)
+    x = torch.rand(200, 4, generator=rng, dtype=torch.float64)
+    y = -3.0 * x[:, 3:] + 0.01 * torch.randn(200, 1, generator=rng, dtype=torch.float64)
+    plain = fit_gp(x[:3], y[:3], unit_box(4), features=[[0, 1, 2, 3]])
+    trend = fit_gp(x[:3], y[:3], unit_box(4), features=[[0, 1, 2, 3]], trends=[3])
+    with torch.no_grad():
+        rho = [spearmanr(m.posterior(x).mean[:, 0].numpy(), y[:, 0].numpy()).statistic for m in (plain, trend)]
+    assert rho[1] > 0.99 and rho[1] > rho[0] + 0.1

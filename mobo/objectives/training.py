@@ -1,11 +1,12 @@
-"""Short real training on a dataset that ships with an installed package."""
+"""Short real training: on a dataset that ships with an installed package, or on the user's
+own image folder."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
@@ -13,52 +14,52 @@ from torch import Tensor, nn
 
 from spaces.profile import torch_threads
 from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from mobo.objectives.images import ImageFolder, Split, augment, load_image_folder
 from spaces.base import NetworkBuilder, require
 from spaces import Arch, SearchSpace
 
 DATASETS = ("digits",)
 
 
-@dataclass(frozen=True)
-class Split:
-    """A fixed train/test split: images ``n x C x H x W`` (float32) and labels ``n``."""
-
-    x_train: Tensor
-    y_train: Tensor
-    x_test: Tensor
-    y_test: Tensor
-    num_classes: int
-
-
 @lru_cache(maxsize=4)
-def load_split(dataset: str, test_fraction: float) -> Split:
-    """Loads ``dataset`` with a fixed stratified split (independent of the run's seed).
+def load_split(dataset: str | ImageFolder, test_fraction: float, image_size: int | None = None) -> Split:
+    """Loads ``dataset`` with a fixed split (independent of the run's seed).
 
-    ``digits`` is scikit-learn's 8x8 handwritten digits (pixel values 0-16),
-    standardized with the training split's mean and std.
+    ``digits`` is scikit-learn's 8x8 handwritten digits (pixel values 0-16, a stratified
+    split); an :class:`ImageFolder` is read by :func:`mobo.objectives.images.load_image_folder`
+    at ``image_size`` (default 32) px. Both are standardized with the training split's mean
+    and std.
     """
+    if isinstance(dataset, ImageFolder):
+        return load_image_folder(dataset.image_folder, image_size or 32, test_fraction)
     if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; known datasets: {', '.join(DATASETS)}")
+        raise ValueError(f"unknown dataset {dataset!r}; known datasets: {', '.join(DATASETS)}, or "
+                         f"{{image_folder: PATH}}")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     digits = load_digits()
     x = digits.images.astype(np.float32)[:, None, :, :]
+    if image_size is not None and image_size != x.shape[-1]:
+        x = torch.nn.functional.interpolate(torch.from_numpy(x), size=image_size, mode="bilinear").numpy()
     y = digits.target.astype(np.int64)
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=test_fraction, random_state=0, stratify=y)
-    mean, std = x_tr.mean(), x_tr.std()
-    return Split(
-        torch.from_numpy((x_tr - mean) / std),
-        torch.from_numpy(y_tr),
-        torch.from_numpy((x_te - mean) / std),
-        torch.from_numpy(y_te),
-        num_classes=int(y.max()) + 1,
-    )
+    return Split.standardized(x_tr, y_tr, x_te, y_te, num_classes=int(y.max()) + 1)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto``: the GPU when one is present, else the CPU; ``cuda`` fails without a GPU."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device: cuda was asked for, but torch sees no GPU here (use auto or cpu)")
+    return torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
 
 
 def train_and_test(model: nn.Module, split: Split, options: TrainSource, seed: int) -> float:
-    """Trains ``model`` with SGD (momentum 0.9, cosine schedule) and returns test accuracy (%)."""
+    """Trains ``model`` with SGD (momentum 0.9, cosine schedule) on ``options.device``, with
+    random crops and flips when ``options.augment``, and returns test accuracy (%)."""
     gen = torch.Generator().manual_seed(seed)
+    device = resolve_device(options.device)
+    model = model.to(device)
     optimizer = torch.optim.SGD(
         model.parameters(), lr=options.lr, momentum=0.9, weight_decay=options.weight_decay, nesterov=True
     )
@@ -72,14 +73,16 @@ def train_and_test(model: nn.Module, split: Split, options: TrainSource, seed: i
             order = torch.randperm(n, generator=gen)
             for start in range(0, n, options.batch_size):
                 idx = order[start : start + options.batch_size]
-                loss = loss_fn(model(split.x_train[idx]), split.y_train[idx])
+                x = augment(split.x_train[idx], gen) if options.augment else split.x_train[idx]
+                loss = loss_fn(model(x.to(device)), split.y_train[idx].to(device))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 scheduler.step()
         model.eval()
         with torch.no_grad():
-            predictions = model(split.x_test).argmax(dim=1)
+            predictions = torch.cat([model(split.x_test[i:i + 512].to(device)).argmax(dim=1).cpu()
+                                     for i in range(0, len(split.y_test), 512)])
     return 100.0 * float((predictions == split.y_test).float().mean())
 
 
@@ -95,7 +98,7 @@ class TrainedAccuracy:
         self.space = space
         self.options = options
         self.seed = seed
-        self.split = load_split(options.dataset, options.test_fraction)
+        self.split = load_split(options.dataset, options.test_fraction, options.image_size)
 
     def __call__(self, arch: Arch) -> float:
         c, h, _ = self.split.x_train.shape[1:]
@@ -112,7 +115,11 @@ class TrainSource(ObjectiveSource):
 
     Attributes:
         dataset: a dataset shipped with an installed package (``digits``:
-            scikit-learn's 8x8 handwritten digits, 1,797 images, 10 classes).
+            scikit-learn's 8x8 handwritten digits, 1,797 images, 10 classes), or the
+            user's images (``{image_folder: PATH}``, :class:`ImageFolder`).
+        image_size: px the images are resized to (default: 8 for digits, 32 for a folder).
+        augment: random crops and horizontal flips while training.
+        device: ``auto`` (a GPU when torch sees one), ``cpu`` or ``cuda``.
         epochs: passes over the training split.
         batch_size: images per SGD step.
         lr: peak learning rate (SGD, momentum 0.9, cosine schedule).
@@ -121,7 +128,10 @@ class TrainSource(ObjectiveSource):
         threads: torch intra-op threads while training (default: the search's, ``search.threads``).
     """
 
-    dataset: str = "digits"
+    dataset: str | ImageFolder = "digits"
+    image_size: int | None = None
+    augment: bool = False
+    device: Literal["auto", "cpu", "cuda"] = "auto"
     epochs: int = 4
     batch_size: int = 64
     lr: float = 0.05
@@ -129,10 +139,16 @@ class TrainSource(ObjectiveSource):
     test_fraction: float = 0.25
     threads: int | None = None
     name: ClassVar[str] = "train"
+    error_key: ClassVar[str] = "dataset"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be at least 1")
+        if self.image_size is not None and self.image_size < 4:
+            raise ValueError(f"image_size must be at least 4 px, got {self.image_size}")
+        if isinstance(self.dataset, str) and self.dataset not in DATASETS:
+            raise ValueError(f"dataset: unknown dataset {self.dataset!r}; known datasets: {', '.join(DATASETS)}, "
+                             f"or {{image_folder: PATH}}")
         if not 0.0 < self.test_fraction < 1.0:
             raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
         if self.lr <= 0:
@@ -143,4 +159,5 @@ class TrainSource(ObjectiveSource):
 
     def build(self, context: BuildContext) -> Evaluator:
         require(context.space, NetworkBuilder, f"source '{self.name}'")
+        resolve_device(self.device)
         return TrainedAccuracy(context.space, self, context.seed)
