@@ -7,10 +7,12 @@ import hashlib
 import json
 import logging
 import random
+import sys
 from pathlib import Path
 
 import torch
 from torch import Tensor
+from tqdm import tqdm
 
 from gvae.latent import LatentModel
 from gvae.train import TRAIN_THREADS, train_and_evaluate
@@ -47,6 +49,9 @@ def latent_model(
             log.info("graph VAE: cached model %s", path)
             return LatentModel.load(path, space)
         log.info("graph VAE: training on space %s (cache %s)", space.name, folder)
+        if progress:  # the one silent wait a first run has: say what it is and that it happens once
+            tqdm.write(f"graph VAE: training one for space {space.name!r}, once; later runs with these gvae "
+                       f"settings reuse it from {folder}", file=sys.stderr)
         model, metrics = train_and_evaluate(space, settings.model, settings.train, progress=progress)
         atomic_write_json(folder / "metrics.json", metrics)
         model.save(path)

@@ -77,3 +77,14 @@ def test_bad_image_folders_are_named(tmp_path, make, message):
         "params": {"source": "params", "direction": "minimize"}}})
     with pytest.raises(ValueError, match=f"objectives.accuracy.dataset: {message}"):
         build_evaluators(config, get_space("nb201", channels=8, cells_per_stage=1))
+
+
+def test_cuda_without_a_gpu_is_refused(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    config = C.from_dict({"objectives": {
+        "accuracy": {"source": "train", "direction": "maximize", "device": "cuda"},
+        "params": {"source": "params", "direction": "minimize"}}})
+    with pytest.raises(ValueError, match="objectives.accuracy.device: cuda was asked for, but torch sees no GPU"):
+        build_evaluators(config, get_space("nb201", channels=8, cells_per_stage=1, input_channels=1, image_size=8))

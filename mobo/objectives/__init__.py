@@ -46,7 +46,7 @@ def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Eva
         try:
             evaluators[o.name] = o.source.build(context)
         except ValueError as err:
-            raise ValueError(f"objectives.{o.name}.{o.source.error_key}: {err}") from None
+            raise ValueError(f"objectives.{o.name}.{getattr(err, 'key', o.source.error_key)}: {err}") from None
     return {o.name: given[o.name] if o.name in given else evaluators[o.name] for o in config.objectives}
 
 

@@ -71,6 +71,15 @@ class ObjectiveSource:
         raise NotImplementedError
 
 
+class SettingError(ValueError):
+    """A source's setting ``key`` cannot be used (reported as ``objectives.<name>.<key>``
+    instead of the source's ``error_key``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 SOURCES: dict[str, type[ObjectiveSource]] = {}
 S = TypeVar("S", bound=type[ObjectiveSource])
 

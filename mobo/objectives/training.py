@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from spaces.profile import torch_threads
-from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, register
+from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, SettingError, register
 from mobo.objectives.images import ImageFolder, Split, augment, load_image_folder
 from spaces.base import NetworkBuilder, require
 from spaces import Arch, SearchSpace
@@ -50,7 +50,7 @@ def load_split(dataset: str | ImageFolder, test_fraction: float, image_size: int
 def resolve_device(device: str) -> torch.device:
     """``auto``: the GPU when one is present, else the CPU; ``cuda`` fails without a GPU."""
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device: cuda was asked for, but torch sees no GPU here (use auto or cpu)")
+        raise SettingError("device", "cuda was asked for, but torch sees no GPU here (use auto or cpu)")
     return torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
 
 
