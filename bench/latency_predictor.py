@@ -39,9 +39,9 @@ from botorch.models import SingleTaskGP
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from scipy.stats import kendalltau, spearmanr
 
-from mobo.latency_predictor import LatencyPredictor, PredictorSettings, fit, table_latencies
+from mobo.latency_predictor import PredictorSettings, fit, table_latencies
 from mobo.objectives.table import BenchmarkTable
-from spaces import SearchSpace, get_space
+from spaces import get_space
 
 
 def scores(predicted: np.ndarray, measured: np.ndarray) -> dict[str, float]:
@@ -96,31 +96,6 @@ def lut(x: np.ndarray, others: np.ndarray, y_ms: np.ndarray, idx: np.ndarray) ->
     return slope * s + intercept
 
 
-def residual_adapt(model: LatencyPredictor, space: SearchSpace, archs: list, x: np.ndarray, idx: np.ndarray,
-                   y_ms: np.ndarray) -> np.ndarray:
-    """An alternative adaptation: the head plus a per-op additive residual ``N(0, tau^2)`` on the
-    one-hot choices, ``tau`` chosen from a grid by the marginal likelihood of the measurements
-    (empirical Bayes); returns the prediction (ms) on every row."""
-    a = np.hstack([model.design(space, archs).numpy(), x])
-    mean, cov = (t.numpy() for t in model.prior())
-    k = len(mean)
-    m = np.concatenate([mean, np.zeros(x.shape[1])])
-    y = np.log(y_ms[idx])
-    noise = model.settings.noise ** 2
-    best, best_ll = None, -np.inf
-    for tau in (1e-4, 0.01, 0.03, 0.1):
-        c = np.zeros((len(m), len(m)))
-        c[:k, :k] = cov
-        c[k:, k:] = tau**2 * np.eye(x.shape[1])
-        s = a[idx] @ c @ a[idx].T + noise * np.eye(len(idx))
-        r = y - a[idx] @ m
-        ll = -0.5 * (r @ np.linalg.solve(s, r) + np.linalg.slogdet(s)[1])
-        if ll > best_ll:
-            best, best_ll = c, ll
-    w = m + best @ a[idx].T @ np.linalg.solve(a[idx] @ best @ a[idx].T + noise * np.eye(len(idx)), y - a[idx] @ m)
-    return np.exp(a @ w)
-
-
 def ceiling(x: np.ndarray, y_ms: np.ndarray) -> float:
     """In-sample rho of least squares on the one-hot choices and their pairwise products."""
     i, j = np.triu_indices(x.shape[1], 1)
@@ -152,7 +127,7 @@ def main() -> None:
                        jitter=args.jitter)
     print(f"{len(archs)} architectures, {len(devices)} devices, {args.samples} measurements, {args.seeds} seeds, "
           f"settings {settings}", flush=True)
-    methods = ("predictor", "residual", "ridge", "gp", "lut")
+    methods = ("predictor", "ridge", "gp", "lut")
     table: dict[str, dict[str, list[float]]] = {}
     fit_times, adapt_times = [], []
     held = args.hold_out.split(",") if args.hold_out else devices
@@ -176,7 +151,6 @@ def main() -> None:
             adapt_times.append(time.perf_counter() - start)
             a = model.design(space, archs).numpy()
             rows["oracle"].append(float(spearmanr(a @ np.linalg.lstsq(a, np.log(y), rcond=None)[0], y).statistic))
-            predicted["residual"] = residual_adapt(model, space, archs, x, idx, y)
             predicted["ridge"] = np.exp(ridge(x, np.log(y), idx))
             predicted["gp"] = np.exp(gp(x, np.log(y), idx))
             predicted["lut"] = lut(x, lat[:, others], y, idx)
