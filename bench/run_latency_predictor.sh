@@ -2,8 +2,7 @@
 # The latency predictor's figures of BENCHMARKS.md and docs/decisions/0009, into bench/results/latency_predictor/.
 #   bash bench/run_latency_predictor.sh [TABLE]
 # 1. leave-one-device-out over every lat_* column, 5 seeds (the adopted settings);
-# 2. the settings grid, on five of the ten devices (the other five confirm the choice in 1);
-# 3. what the prior buys the search on four problems, 5 seeds (bench/results/latency_prior/).
+# 2. the settings grid, on five of the ten devices (the other five confirm the choice in 1).
 set -euo pipefail
 T=${1:-../shared/benchmarks/nb201.csv}
 OUT=bench/results/latency_predictor
@@ -14,5 +13,3 @@ grid() { python -m bench.latency_predictor --table "$T" --hold-out "$TUNE" --see
 for k in 4 8 16; do grid --features "$k" | tee "$OUT/grid_features$k.txt"; done
 for n in 0.02 0.1; do grid --noise "$n" | tee "$OUT/grid_noise$n.txt"; done
 grid --jitter 0.01 | tee "$OUT/grid_jitter0.01.txt"
-OMP_NUM_THREADS=1 python -m bench.latency_prior --table "$T" --seeds 5 --budget 100 --out bench/results/latency_prior \
-    --problems acc_cifar10:lat_raspi4_ms,acc_cifar100:lat_pi5_litert_cifar100_ms,acc_cifar10:lat_pixel3_ms,acc_imagenet16:lat_eyeriss_ms

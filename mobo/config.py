@@ -79,10 +79,6 @@ class ObjectiveConfig:
         reference_quantile: where the inferred reference sits in the initial
             design, as the share of it that is worse (0.5: the median; 0.75:
             better than three quarters, in the objective's own direction).
-        prior: a latency predictor adapted to the device (``python -m
-            mobo.latency_predictor adapt``) whose prediction is the trend of the
-            objective's GP prior mean (and one more input), so that fewer real
-            measurements find the fast region.
     """
 
     name: str
@@ -92,7 +88,6 @@ class ObjectiveConfig:
     at_least: float | None = None
     reference: float | None = None
     reference_quantile: float = 0.5
-    prior: str | None = None
 
     @property
     def sign(self) -> float:
@@ -321,7 +316,7 @@ def build_dataclass(cls: type, data: Any, path: str) -> Any:
         raise ConfigError(f"{path or 'config'}: {err}") from None
 
 
-_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile", "prior")
+_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile")
 
 
 def _objective(name: str, data: Any) -> ObjectiveConfig:
@@ -423,8 +418,6 @@ def _check_objectives(objectives: tuple[ObjectiveConfig, ...]) -> None:
             right = "at_least" if o.direction == "maximize" else "at_most"
             raise ConfigError(f"{path}.{wrong}: a {o.direction}d objective is bounded with {right} "
                               f"(its worst acceptable value)")
-        if o.prior is not None and o.direction != "minimize":
-            raise ConfigError(f"{path}.prior: a latency prior belongs to a minimized objective, not a {o.direction}d one")
     seen: dict[tuple[str, str], str] = {}
     for o in objectives:
         column = getattr(o.source, "column", None)
@@ -478,8 +471,9 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """The file's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
-    ``path``, ``model``, ``prior`` and ``dataset.image_folder``) made absolute against ``base``, the config file's folder (``--set`` values stay
-    relative to the working directory, like every command-line path)."""
+    ``path`` and ``model``, a dataset's ``image_folder``) made absolute against ``base``, the
+    config file's folder (``--set`` values stay relative to the working directory, like every
+    command-line path)."""
     def absolute(node: Any, key: str) -> None:
         if isinstance(node, dict) and isinstance(node.get(key), str) and not Path(node[key]).is_absolute():
             node[key] = str((base / node[key]).resolve())
@@ -488,7 +482,7 @@ def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
     absolute(data.get("gvae"), "checkpoint")
     objectives = data.get("objectives")
     for spec in objectives.values() if isinstance(objectives, dict) else []:
-        for key in ("path", "model", "prior"):
+        for key in ("path", "model"):
             absolute(spec, key)
         absolute(spec.get("dataset") if isinstance(spec, dict) else None, "image_folder")
     return data

@@ -21,7 +21,6 @@ from mobo.config import Config
 from mobo.context import run_context, run_log, step_streams
 from mobo.embedding import latent_bounds, run_latent_model
 from mobo.evaluation import evaluate
-from mobo.features import prior_columns
 from mobo.history import Evaluation
 from mobo.objectives import Evaluator, build_evaluators
 from mobo.proposer import LatentBO, Proposer
@@ -59,7 +58,6 @@ class Search:
         self.space = space or (latent.space if latent is not None else get_space(config.space.name,
                                                                               **config.space.network))
         self.evaluators = build_evaluators(config, self.space, evaluators or {})
-        self.priors = prior_columns(config, self.space)
         check_inputs(config, self.space, skip=set(evaluators or {}))
         self.reward_mode = config.search.mode == "reward"
         with self.files.lock():

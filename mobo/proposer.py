@@ -113,7 +113,7 @@ class LatentBO:
 
     def __init__(self, search: Search) -> None:
         s = search.config.search
-        self.featurize = ChoiceFeaturizer(search.space, search.priors)
+        self.featurize = ChoiceFeaturizer(search.space)
         self.generators = [LatentTrustRegions(search.latent, search.bounds, s.local_candidates),
                            Neighbours(search.space), UniformSamples(search.space, s.random_candidates)]
         # warm starts per kind of step: a focus step's outcomes are shaped around another

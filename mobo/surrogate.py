@@ -12,7 +12,6 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.models.transforms.input import ChainedInputTransform, FilterFeatures
-from gpytorch.means import Mean
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from linear_operator.utils.warnings import NumericalWarning
 from torch import Tensor
@@ -81,25 +80,6 @@ def unit_box(width: int, dtype: torch.dtype = torch.float64) -> Tensor:
     return torch.stack([torch.zeros(width, dtype=dtype), torch.ones(width, dtype=dtype)])
 
 
-class TrendMean(Mean):
-    """GP prior mean ``bias + weight * x[..., column]``: a linear trend in one input (explicit
-    basis functions, Rasmussen & Williams 2006, section 2.7), e.g. a latency predictor's
-    value, whose weight and bias the marginal likelihood fits with the kernel's parameters.
-
-    Args:
-        column: the input column (after the GP's input transform).
-    """
-
-    def __init__(self, column: int) -> None:
-        super().__init__()
-        self.column = column
-        self.register_parameter("weight", torch.nn.Parameter(torch.zeros(1)))
-        self.register_parameter("bias", torch.nn.Parameter(torch.zeros(1)))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x[..., self.column] * self.weight + self.bias
-
-
 def fit_gp(
     x: Tensor,
     y: Tensor,
@@ -107,7 +87,6 @@ def fit_gp(
     maxiter: int = 75,
     warm_start: dict[str, Tensor] | None = None,
     features: list[list[int]] | None = None,
-    trends: list[int | None] | None = None,
 ) -> SingleTaskGP | ModelListGP:
     """Fits one independent GP per outcome.
 
@@ -123,8 +102,6 @@ def fit_gp(
             and usually converges in far fewer iterations.
         features: per outcome, the columns of ``x`` its GP sees (``m`` lists);
             ``None``: every outcome sees all of ``x``.
-        trends: with ``features``, per outcome, one of its columns whose linear trend is
-            the GP's prior mean (:class:`TrendMean`), or ``None`` for a constant mean.
 
     Returns:
         A batched ``SingleTaskGP`` without ``features``, else a ``ModelListGP``
@@ -144,10 +121,8 @@ def fit_gp(
             transform = ChainedInputTransform(
                 select=FilterFeatures(feature_indices=keep), normalize=Normalize(d=len(columns), bounds=bounds[:, keep])
             )
-            trend = trends[k] if trends is not None else None
-            mean = TrendMean(columns.index(trend)).to(x) if trend is not None else None
             models.append(SingleTaskGP(x, y[:, k : k + 1], input_transform=transform,
-                                       outcome_transform=Standardize(m=1), mean_module=mean))
+                                       outcome_transform=Standardize(m=1)))
         model = ModelListGP(*models)
     if warm_start is not None:
         model.load_state_dict(warm_start, strict=False)
@@ -177,15 +152,12 @@ def fit_surrogate(
         y: ``n x m`` outcomes, every column maximized.
         layout: the columns of ``x`` by name.
         objectives: the ``m`` objectives in outcome order: each GP sees the columns
-            :meth:`Layout.objective_columns` gives it, and an objective with a prior
-            column has that column's linear trend as its mean; ``None`` (one outcome that
-            mixes qualities and costs, the reward mode): one GP on every column.
+            :meth:`Layout.objective_columns` gives it; ``None`` (one outcome that mixes
+            qualities and costs, the reward mode): one GP on every column.
         warm_start: :func:`hyperparameters` of the previous fit of the same kind.
 
     Returns:
         The fitted model (see :func:`fit_gp`).
     """
-    if objectives is None:
-        return fit_gp(x, y, unit_box(layout.width, x.dtype), warm_start=warm_start)
-    return fit_gp(x, y, unit_box(layout.width, x.dtype), warm_start=warm_start,
-                  features=layout.objective_columns(objectives), trends=layout.prior_columns(objectives))
+    features = layout.objective_columns(objectives) if objectives is not None else None
+    return fit_gp(x, y, unit_box(layout.width, x.dtype), warm_start=warm_start, features=features)

@@ -32,8 +32,7 @@ from spaces.io import atomic_save_torch
 
 FORMAT = "latentnas-latency-predictor"
 VERSION = 1
-# the pool a reference set is chosen from, and the prior's scale is read on, in a space too
-# large to enumerate
+# the pool a reference set is chosen from in a space too large to enumerate
 POOL_SIZE = 20_000
 
 
