@@ -75,10 +75,12 @@ def finish(search: Search, run: RunDir) -> Path | None:
         print(f"warning: could not write the plots and report: {err}", file=sys.stderr)
         report = None
     formats = [fmt for fmt in ("yaml", "onnx") if getattr(search.config.export, fmt)]
-    archs = [r["arch"] for r in run.read_pareto()["front"]] if formats else []
+    front = run.read_pareto()["front"] if formats else []
     for fmt in formats:
-        paths = write_networks(search.space, archs, fmt, run.file(RunDir.NETWORKS))
-        print(f"wrote {len(paths)} Pareto network(s) as {fmt} to {run.file(RunDir.NETWORKS)}")
+        paths = write_networks(search.space, front, [o.name for o in search.config.objectives], fmt,
+                               run.file(RunDir.NETWORKS))
+        print(f"wrote {len(paths) - 1} Pareto network(s) as {fmt} and {paths[-1].name} to {run.file(RunDir.NETWORKS)} "
+              f"(untrained weights)")
     return report
 
 

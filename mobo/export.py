@@ -10,7 +10,9 @@ two iterations exports every evaluation it finished): the feasible,
 non-dominated architectures with their objectives, parameters (M), MFLOPs,
 NetScore and Information Density. ``arch`` writes one architecture string per line.
 ``yaml`` (YOLO space: YOLOv7 model YAML) and ``onnx`` (any space) write one file
-per Pareto network into a directory (default ``RUN_DIR/pareto_networks``).
+per Pareto network into a directory (default ``RUN_DIR/pareto_networks``), named by
+its history index and a hash of its string, and ``manifest.csv`` there: file,
+architecture, objectives and the state of the weights (untrained).
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from spaces import SearchSpace, get_space
 FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
 
 
-def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace]:
-    """The Pareto rows of the run in ``run_dir`` and the run's search space."""
+def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace, list[str]]:
+    """The Pareto rows of the run in ``run_dir``, the run's search space and its objective names."""
     run = RunDir(run_dir)
     config = run.read_config()
     history = run.history(config)
     space = get_space(config.space.name, **config.space.network)
-    return pareto_rows(history.records, config, NetworkCost(space)), space
+    return pareto_rows(history.records, config, NetworkCost(space)), space, [o.name for o in config.objectives]
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -63,11 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write here instead of printing (yaml/onnx: a directory)")
     args = parser.parse_args(argv)
     try:
-        rows, space = front_and_space(args.run_dir)
+        rows, space, objectives = front_and_space(args.run_dir)
         if args.format in NETWORK_FORMATS:
             out_dir = args.out or RunDir(args.run_dir).file(RunDir.NETWORKS)
-            paths = write_networks(space, [row["arch"] for row in rows], args.format, out_dir)
-            print(f"wrote {len(paths)} {args.format} file(s) to {out_dir}")
+            paths = write_networks(space, rows, objectives, args.format, out_dir)
+            print(f"wrote {len(paths) - 1} {args.format} file(s) and {paths[-1].name} to {out_dir} "
+                  f"(untrained weights: see the manifest)")
             return 0
         text = render(rows, args.format)
     except (ConfigError, ValueError) as err:

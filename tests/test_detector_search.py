@@ -95,7 +95,23 @@ def test_yolo_search_exports_pareto_detectors(tmp_path):
     assert len(files) == len(front) >= 1
     assert {space.format(from_yaml(space, f.read_text())) for f in files} == {r["arch"] for r in front}
     assert export_main([str(run), "--format", "onnx", "--out", str(tmp_path / "onnx")]) == 0
-    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == len(front)
+    onnx_files = sorted((tmp_path / "onnx").glob("*.onnx"))
+    assert len(onnx_files) == len(front)
+    # the manifest lists every exported file with its architecture, objectives and untrained weights
+    with open(run / "pareto_networks" / "manifest.csv", newline="") as f:
+        manifest = list(csv.DictReader(f))
+    assert sorted(r["file"] for r in manifest) == [f.name for f in files]
+    by_arch = {r["arch"]: r for r in front}
+    for entry in manifest:
+        assert entry["format"] == "yaml" and entry["weights"].startswith("untrained")
+        assert int(entry["index"]) == by_arch[entry["arch"]]["index"]
+        assert float(entry["latency"]) == pytest.approx(by_arch[entry["arch"]]["latency"])
+    with open(tmp_path / "onnx" / "manifest.csv", newline="") as f:
+        assert sorted(r["file"] for r in csv.DictReader(f)) == [f.name for f in onnx_files]
+    onnx = pytest.importorskip("onnx")
+    props = {p.key: p.value for p in onnx.load(onnx_files[0]).metadata_props}
+    assert props["latentnas.arch"] in by_arch and props["latentnas.weights"].startswith("untrained")
+    assert set(json.loads(props["latentnas.objectives"])) == {"accuracy_proxy", "latency"}
     assert "accuracy_proxy" in (run / "report.html").read_text()
     assert "netscore" not in front[0]  # NetScore and Information Density need a real accuracy
 
