@@ -22,39 +22,42 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mobo.config import ConfigError
+from mobo.config import ConfigError, ObjectiveConfig
 from mobo.network_files import NETWORK_FORMATS, write_networks
 from mobo.rundir import RunDir
-from mobo.results import NetworkCost, json_safe, pareto_rows
+from mobo.results import NetworkCost, best_first, json_safe, pareto_rows, pareto_table
 from spaces.io import atomic_write_text
 from spaces import SearchSpace, get_space
 
 FORMATS = ("csv", "json", "arch", *NETWORK_FORMATS)
 
 
-def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace, list[str]]:
-    """The Pareto rows of the run in ``run_dir``, the run's search space and its objective names."""
+def front_and_space(run_dir: Path) -> tuple[list[dict[str, Any]], SearchSpace, tuple[ObjectiveConfig, ...]]:
+    """The Pareto rows of the run in ``run_dir``, the run's search space and its objectives."""
     run = RunDir(run_dir)
     config = run.read_config()
     history = run.history(config)
     space = get_space(config.space.name, **config.space.network)
-    return pareto_rows(history.records, config, NetworkCost(space)), space, [o.name for o in config.objectives]
+    return pareto_rows(history.records, config, NetworkCost(space)), space, config.objectives
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    """The rows as CSV, JSON or arch strings (one per line)."""
-    if fmt == "arch":
-        return "".join(f"{row['arch']}\n" for row in rows)
+def render(rows: list[dict[str, Any]], objectives: Sequence[ObjectiveConfig], fmt: str) -> str:
+    """The rows as CSV (as ``pareto.csv``: :func:`mobo.results.pareto_table`), JSON (full
+    precision) or arch strings (one per line)."""
+    if fmt == "arch":  # in pareto.csv's order
+        return "".join(f"{row['arch']}\n" for row in best_first(rows, objectives))
     if fmt == "json":
         return json.dumps(json_safe(rows), indent=2) + "\n"
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        header, table = pareto_table(rows, objectives)
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(table)
     return buf.getvalue()
 
 
@@ -68,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         rows, space, objectives = front_and_space(args.run_dir)
         if args.format in NETWORK_FORMATS:
             out_dir = args.out or RunDir(args.run_dir).file(RunDir.NETWORKS)
-            paths = write_networks(space, rows, objectives, args.format, out_dir)
+            paths = write_networks(space, rows, [o.name for o in objectives], args.format, out_dir)
             print(f"wrote {len(paths) - 1} {args.format} file(s) and {paths[-1].name} to {out_dir} "
                   f"(untrained weights: see the manifest)")
             return 0
-        text = render(rows, args.format)
+        text = render(rows, objectives, args.format)
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ import statistics
 from pathlib import Path
 
 from mobo.plot import RunData, load_run, objective_label, plot_run
+from mobo.results import csv_column
 from mobo.rundir import RunDir
 from spaces.io import write_files
 from spaces.io import atomic_write_text
@@ -55,7 +56,7 @@ def _pareto_table(run: RunData) -> str:
         rows = list(csv.DictReader(f))
     if not rows:
         return "<p>No feasible architecture was found.</p>"
-    labels = {o.name: objective_label(o) for o in run.config.objectives}
+    labels = {csv_column(o): objective_label(o) for o in run.config.objectives}
     columns = ["index", "arch", *labels, "params_m", "mflops", "netscore", "information_density"]
     columns = [c for c in columns if c in rows[0]]
     titles = {"index": "#", "arch": "architecture", "params_m": "params (M)", "mflops": "MFLOPs",

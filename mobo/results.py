@@ -186,6 +186,42 @@ def json_safe(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+_UNIT_SUFFIXES = {"%": "pct", "ms": "ms", "mJ": "mj", "M": "m", "MFLOPs": "mflops"}
+
+
+def csv_column(o: ObjectiveConfig) -> str:
+    """An objective's column in an exported table: its name with the unit's suffix
+    (``accuracy_pct``, ``latency_ms``), unless the name already ends with it."""
+    suffix = _UNIT_SUFFIXES.get(o.source.unit(), "")
+    return o.name if not suffix or o.name.lower().endswith(f"_{suffix}") else f"{o.name}_{suffix}"
+
+
+def best_first(rows: Sequence[Mapping[str, Any]], objectives: Sequence[ObjectiveConfig]) -> list[Mapping[str, Any]]:
+    """Pareto rows sorted best-first by the first objective."""
+    first = objectives[0]
+    return sorted(rows, key=lambda r: first.sign * float(r[first.name]), reverse=True)
+
+
+def pareto_table(rows: Sequence[Mapping[str, Any]], objectives: Sequence[ObjectiveConfig]
+                 ) -> tuple[list[str], list[list[Any]]]:
+    """:func:`pareto_rows` as a table to read: objective columns named with their units, numbers
+    rounded to 6 significant digits, rows best-first by the first objective.
+
+    Returns:
+        The header and the rows.
+    """
+    ordered = best_first(rows, objectives)
+    names = {o.name: csv_column(o) for o in objectives}
+    header = ["index", "iteration", "arch", "key", *(o.name for o in objectives), "params_m", "mflops", "netscore",
+              "information_density"]
+    header = [h for h in header if not ordered or h in ordered[0]]
+
+    def cell(value: Any) -> Any:
+        return f"{value:.6g}" if isinstance(value, float) else value
+
+    return [names.get(h, h) for h in header], [[cell(r[h]) for h in header] for r in ordered]
+
+
 def write_results(
     run: RunDir,
     records: Sequence[Evaluation],
@@ -194,7 +230,8 @@ def write_results(
     ref: Mapping[str, float],
     params_flops: Callable[[str], tuple[float, float]],
 ) -> tuple[int, float]:
-    """Rewrites a run's ``hypervolume.csv``, ``pareto.csv`` and ``pareto.json`` from its history.
+    """Rewrites a run's ``hypervolume.csv``, ``pareto.csv`` (:func:`pareto_table`) and
+    ``pareto.json`` (full precision, history order) from its history.
 
     Returns:
         The size of the Pareto front and its hypervolume.
@@ -203,8 +240,7 @@ def write_results(
     hv = trace[-1][2] if trace else 0.0
     run.write_hypervolume(trace)
     rows = pareto_rows(records, config, params_flops)
-    header = list(rows[0]) if rows else ["index", "iteration", "arch", "key", *(o.name for o in config.objectives)]
-    run.write_pareto(header, rows, {
+    run.write_pareto(*pareto_table(rows, config.objectives), {
         "space": space_name,
         "objectives": [{"name": o.name, "direction": o.direction, "source": o.source.name, "at_most": o.at_most,
                         "at_least": o.at_least} for o in config.objectives],

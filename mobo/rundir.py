@@ -163,9 +163,9 @@ class RunDir:
             rows.append((int(it), int(n), float(hv)))
         return rows
 
-    def write_pareto(self, header: Sequence[str], rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> None:
+    def write_pareto(self, header: Sequence[str], rows: Sequence[Sequence[Any]], summary: dict[str, Any]) -> None:
         """``pareto.csv`` (``rows`` under ``header``) and ``pareto.json`` (``summary``)."""
-        atomic_write_csv(self.file(self.PARETO_CSV), header, [[row[h] for h in header] for row in rows])
+        atomic_write_csv(self.file(self.PARETO_CSV), header, rows)
         atomic_write_json(self.file(self.PARETO_JSON), summary)
 
     def read_pareto(self) -> dict[str, Any]:

@@ -42,6 +42,13 @@ def test_tiny_table_search_writes_consistent_run(nb201_csv, nb201_checkpoint, tm
     assert hv == sorted(hv) and hv[-1] > 0
 
     pareto = read_csv(run / "pareto.csv")
+    # exported columns carry their units; rows are sorted best-first by the first objective
+    assert list(pareto[0])[:6] == ["index", "iteration", "arch", "key", "accuracy_pct", "latency_ms"]
+    for r in pareto:
+        r["accuracy"], r["latency"] = r.pop("accuracy_pct"), r.pop("latency_ms")
+    accuracies = [float(r["accuracy"]) for r in pareto]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert all(len(r["accuracy"].replace(".", "").replace("-", "").lstrip("0")) <= 6 for r in pareto)  # rounded
     assert pareto and all(float(r["latency"]) <= 30.0 for r in pareto)
     y = torch.tensor([[float(r["accuracy"]), -float(r["latency"])] for r in pareto])
     assert bool(pareto_mask(y).all())
