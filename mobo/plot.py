@@ -5,8 +5,11 @@ Usage::
     python -m mobo.plot RUN_DIR [--table PATH]
 
 Writes ``RUN_DIR/plots/pareto.{png,svg}`` and ``RUN_DIR/plots/hypervolume.{png,svg}``.
-With a table (given, or the run's own when every objective reads it) the true
-front of the whole table is drawn too.
+The Pareto plot's axes span the evaluated points, with the region the hypervolume counts
+(and the reference point, when in view) drawn. With a table (given, or
+the run's own when every objective reads it) the true front of the whole table is drawn
+too, clipped to that view, and the hypervolume is also shown as a share of the true
+front's.
 """
 
 from __future__ import annotations
@@ -20,22 +23,25 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from mobo.config import Config, ConfigError, ObjectiveConfig
 from mobo.history import Evaluation
 from mobo.objectives.table import BenchmarkTable, TableSource
-from mobo.pareto import pareto_mask
-from mobo.results import pareto_records
+from mobo.pareto import hypervolume, pareto_mask
+from mobo.results import maximize_reference, pareto_records
 from mobo.rundir import RunDir
 from spaces.figures import save, subplots
 from spaces.io import write_files
 
 
 def objective_label(o: ObjectiveConfig) -> str:
-    """Axis label: name, unit, direction, e.g. ``latency (ms, lower is better)``."""
+    """Axis label: name, the table column it reads, unit, direction, e.g. ``latency: lat_raspi4_ms
+    (ms, lower is better)``."""
     unit = o.source.unit()
     better = "higher" if o.direction == "maximize" else "lower"
-    return f"{o.name} ({unit + ', ' if unit else ''}{better} is better)"
+    column = f": {o.source.column}" if isinstance(o.source, TableSource) and o.source.column != o.name else ""
+    return f"{o.name}{column} ({unit + ', ' if unit else ''}{better} is better)"
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,14 @@ class RunData:
     config: Config
     records: list[Evaluation]
     hypervolume: list[tuple[int, int, float]]
+    reference: dict[str, float] | None
 
 
 def load_run(run_dir: Path) -> RunData:
-    """Reads a run's config, history and hypervolume trace."""
+    """Reads a run's config, history, hypervolume trace and reference point."""
     run = RunDir(run_dir)
     config = run.read_config()
-    return RunData(run.path, config, run.history(config).records, run.read_hypervolume())
+    return RunData(run.path, config, run.history(config).records, run.read_hypervolume(), run.read_reference())
 
 
 def default_table(config: Config) -> Path | None:
@@ -64,7 +71,8 @@ def default_table(config: Config) -> Path | None:
 
 
 def true_front(table: BenchmarkTable, objectives: tuple[ObjectiveConfig, ...]) -> np.ndarray:
-    """The table's feasible non-dominated rows, ``k x m`` in the objectives' own units."""
+    """The table's feasible non-dominated rows, ``k x m`` in the objectives' own units (its
+    hypervolume is the whole table's)."""
     values = np.stack([table.column(o.source.column) for o in objectives], axis=1)  # type: ignore[union-attr]
     ok = ~np.isnan(values).any(axis=1)
     for i, o in enumerate(objectives):
@@ -88,8 +96,37 @@ def _step_front(ax: Axes, points: np.ndarray, ox: ObjectiveConfig, oy: Objective
     ax.step(front[:, 0], front[:, 1], where="post" if ox.sign == oy.sign else "pre", **style)
 
 
+def _view(values: np.ndarray, extra: list[float], margin: float = 0.06) -> tuple[float, float]:
+    """Axis limits spanning ``values`` and ``extra`` with ``margin`` of the span on each side
+    (the evaluated data sets the view; bounds, references and the true front are clipped to it)."""
+    points = np.concatenate([values, np.asarray(extra, dtype=float)])
+    points = points[np.isfinite(points)]
+    if len(points) == 0:
+        return 0.0, 1.0
+    lo, hi = float(points.min()), float(points.max())
+    pad = margin * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+    return lo - pad, hi + pad
+
+
+def _reference_box(ax: Axes, ref: tuple[float, float], ox: ObjectiveConfig, oy: ObjectiveConfig,
+                   view: tuple[tuple[float, float], tuple[float, float]]) -> None:
+    """The region better than the reference point in both objectives (what the hypervolume
+    counts), up to the edge of the view, and the point itself when it lies in the view (a
+    reference at a distant constraint bound would squeeze the data into a corner)."""
+    (x0, x1), (y0, y1) = view
+    x_end = x1 if ox.direction == "maximize" else x0
+    y_end = y1 if oy.direction == "maximize" else y0
+    ax.add_patch(Rectangle((ref[0], ref[1]), x_end - ref[0], y_end - ref[1], facecolor="#F2C14E", alpha=0.15,
+                           edgecolor="#C89B1E", linewidth=1.0, zorder=0,
+                           label=f"counted by the hypervolume (reference {ox.name} {ref[0]:.4g}, {oy.name} {ref[1]:.4g})"))
+    if x0 <= ref[0] <= x1 and y0 <= ref[1] <= y1:
+        ax.scatter([ref[0]], [ref[1]], marker="*", s=140, color="#C89B1E", edgecolor="black", linewidth=0.6,
+                   label="reference point", zorder=4)
+
+
 def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
-    """All evaluations, the non-dominated feasible ones highlighted, constraints, the true front."""
+    """All evaluations, the non-dominated feasible ones highlighted, the reference point and the
+    region it counts, constraints inside the view, and the true front; one legend."""
     objectives = run.config.objectives
     pairs = list(itertools.combinations(range(len(objectives)), 2))
     fig, axes = subplots(1, len(pairs), figsize=(6.4 * len(pairs), 5.2), squeeze=False)
@@ -99,39 +136,69 @@ def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
     front_idx = {r.index for r in pareto_records(run.records, objectives)}
     on_front = np.array([r.index in front_idx for r in ok], dtype=bool)
     truth = true_front(table, objectives) if table is not None else None
+    ref = [run.reference[o.name] for o in objectives] if run.reference else None
+    views = [_view(values[:, k], []) for k in range(len(objectives))]
+    hidden: list[str] = []
     for ax, (i, j) in zip(axes[0], pairs):
         ox, oy = objectives[i], objectives[j]
+        if ref is not None:
+            _reference_box(ax, (ref[i], ref[j]), ox, oy, (views[i], views[j]))
         if truth is not None:
             _step_front(ax, truth[:, [i, j]], ox, oy, color="0.35", linestyle="--", linewidth=1.2,
                         label="true front (table)", zorder=1)
-        ax.scatter(values[feasible & ~on_front, i], values[feasible & ~on_front, j], s=22, color="#4C72B0",
-                   alpha=0.6, label="evaluated (feasible)", zorder=2)
-        ax.scatter(values[~feasible, i], values[~feasible, j], s=26, marker="x", color="0.55",
-                   label="infeasible", zorder=2)
-        ax.scatter(values[on_front, i], values[on_front, j], s=60, color="#DD5555", edgecolor="black",
-                   linewidth=0.6, label="Pareto set (feasible, non-dominated)", zorder=3)
+        groups = ((feasible & ~on_front, dict(s=22, color="#4C72B0", alpha=0.6, label="evaluated (feasible)")),
+                  (~feasible, dict(s=26, marker="x", color="0.55", label="infeasible (breaks a constraint)")),
+                  (on_front, dict(s=60, color="#DD5555", edgecolor="black", linewidth=0.6,
+                                  label="Pareto set (feasible, non-dominated)")))
+        for mask, style in groups:
+            if mask.any():  # no legend entry for what is not drawn
+                ax.scatter(values[mask, i], values[mask, j], zorder=3 if mask is on_front else 2, **style)
         if len(objectives) == 2:
             _step_front(ax, values[on_front][:, [i, j]], ox, oy, color="#DD5555", linewidth=1.0, zorder=3)
         for k, o in ((i, ox), (j, oy)):
             for bound, kind in ((o.at_most, "≤"), (o.at_least, "≥")):
                 if bound is None:
                     continue
+                if not views[k][0] <= bound <= views[k][1]:
+                    hidden.append(f"{o.name} {kind} {bound:g}")
+                    continue
                 line = ax.axvline if k == i else ax.axhline
                 line(bound, color="#2CA02C", linestyle=":", linewidth=1.5, label=f"constraint {o.name} {kind} {bound:g}")
+        ax.set_xlim(*views[i])
+        ax.set_ylim(*views[j])
         ax.set_xlabel(objective_label(ox))
         ax.set_ylabel(objective_label(oy))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
+    handles: dict[str, object] = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if len(pairs) == 1:
+        axes[0][0].legend(list(handles.values()), list(handles), fontsize=8, loc="best")
+    else:
+        fig.legend(list(handles.values()), list(handles), fontsize=8, loc="lower center", ncol=min(len(handles), 4))
     n_failed = sum(r.failed for r in run.records)
+    beyond = f"\nconstraint {', '.join(sorted(set(hidden)))}: every point shown meets it" if hidden else ""
     fig.suptitle(f"{run.config.name}: {len(run.records)} evaluations, {len(front_idx)} on the Pareto front"
-                 + (f", {n_failed} failed" if n_failed else ""))
-    fig.tight_layout()
+                 + (f", {n_failed} failed" if n_failed else "") + beyond, fontsize=11)
+    fig.tight_layout(rect=(0, 0.08 if len(pairs) > 1 else 0, 1, 1))
     return fig
 
 
-def hypervolume_figure(run: RunData) -> Figure:
-    """Hypervolume (feasible points, fixed reference) against evaluations."""
+def true_hypervolume(run: RunData, table: BenchmarkTable) -> float:
+    """The hypervolume of the table's true front above the run's reference point."""
+    objectives = run.config.objectives
+    if not run.reference:
+        return float("nan")
+    truth = true_front(table, objectives) * np.array([o.sign for o in objectives])
+    return hypervolume(torch.from_numpy(truth), maximize_reference(run.reference, objectives))
+
+
+def hypervolume_figure(run: RunData, table: BenchmarkTable | None = None) -> Figure:
+    """Hypervolume (feasible points, fixed reference) against evaluations; with the table, its
+    share of the true front's too (right axis, 0 to 1)."""
     fig, ax = subplots(figsize=(6.4, 4.2))
+    best = true_hypervolume(run, table) if table is not None else float("nan")
     if run.hypervolume:
         evals = [e for _, e, _ in run.hypervolume]
         hv = [h for _, _, h in run.hypervolume]
@@ -144,6 +211,13 @@ def hypervolume_figure(run: RunData) -> Figure:
     ax.set_title(f"{run.config.name}: hypervolume vs evaluations")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
+    if best > 0:  # the two axes agree: 0 at 0, the true front's hypervolume at 1
+        ax.set_ylim(0.0, best)
+        share = ax.twinx()
+        share.set_ylim(0.0, 1.0)
+        share.set_ylabel("share of the true front's hypervolume (table)")
+        hv_now = run.hypervolume[-1][2] if run.hypervolume else 0.0
+        ax.set_title(f"{run.config.name}: hypervolume vs evaluations ({hv_now / best:.3f} of the true front)")
     fig.tight_layout()
     return fig
 
@@ -158,7 +232,7 @@ def plot_run(run_dir: Path, table_path: Path | None = None) -> list[Path]:
             raise ConfigError("--table: the true front needs every objective to be a table column")
         table = BenchmarkTable(table_path)
     out = RunDir(run_dir).file(RunDir.PLOTS)
-    return save(pareto_figure(run, table), out / "pareto") + save(hypervolume_figure(run), out / "hypervolume")
+    return save(pareto_figure(run, table), out / "pareto") + save(hypervolume_figure(run, table), out / "hypervolume")
 
 
 def main(argv: list[str] | None = None) -> int:

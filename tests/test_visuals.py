@@ -34,6 +34,35 @@ def test_plot_command_is_deterministic(finished_run):
     assert_png(finished_run / "plots" / "pareto.png")
 
 
+def test_pareto_plot_spans_the_data_and_draws_the_reference(finished_run, nb201_csv):
+    """Axis limits span the evaluated points (plus margins), not the constraint, the reference
+    or the true front; the region the hypervolume counts is drawn; no legend entry for what is absent;
+    with the table the hypervolume is also a share of the true front's (0 to 1)."""
+    import numpy as np
+
+    from mobo.objectives.table import BenchmarkTable
+    from mobo.plot import hypervolume_figure, load_run, pareto_figure, true_hypervolume
+
+    run = load_run(finished_run)
+    table = BenchmarkTable(nb201_csv)
+    fig = pareto_figure(run, table)
+    ax = fig.axes[0]
+    ok = [r for r in run.records if not r.failed]
+    for k, (lo, hi) in enumerate((ax.get_xlim(), ax.get_ylim())):
+        name = run.config.objectives[k].name
+        data = [r.values[name] for r in ok]
+        span = max(data) - min(data)
+        assert min(data) - 0.1 * span <= lo <= min(data) and max(data) <= hi <= max(data) + 0.1 * span
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(label.startswith("counted by the hypervolume (reference accuracy") for label in labels)
+    assert ("infeasible (breaks a constraint)" in labels) == any(not r.feasible for r in ok)
+    assert ax.get_xlabel() == "accuracy: acc_cifar10 (%, higher is better)"
+    best = true_hypervolume(run, table)
+    assert 0 < run.hypervolume[-1][2] <= best
+    share = hypervolume_figure(run, table).axes[1]
+    assert share.get_ylim() == (0.0, 1.0)
+
+
 def test_report_holds_the_pareto_rows_and_embedded_images(finished_run):
     (finished_run / "report.html").unlink()
     assert report_main([str(finished_run)]) == 0
@@ -44,7 +73,7 @@ def test_report_holds_the_pareto_rows_and_embedded_images(finished_run):
     for row in rows:
         assert row["arch"] in page
     assert page.count("data:image/png;base64,") == 2
-    assert "NetScore" in page and "latency (ms, lower is better)" in page and "<pre>" in page
+    assert "NetScore" in page and "latency: lat_raspi4_ms (ms, lower is better)" in page and "<pre>" in page
     assert page.strip().endswith("</html>")
 
 
