@@ -24,8 +24,10 @@ from mobo.evaluation import evaluate
 from mobo.history import Evaluation
 from mobo.objectives import Evaluator, build_evaluators
 from mobo.proposer import LatentBO, Proposer
+from mobo.objectives.table import BenchmarkTable
 from mobo.results import (
-    NetworkCost, SearchResult, fixed_reference, maximize_reference, reference_point, write_results,
+    NetworkCost, SearchResult, default_table, fixed_reference, front_hypervolume, maximize_reference,
+    reference_point, write_results,
 )
 from mobo.rundir import RunDir
 from spaces import Arch, SearchSpace, get_space
@@ -69,6 +71,7 @@ class Search:
         self._bounds: torch.Tensor | None = None
         self.proposer = proposer
         self.cost = NetworkCost(self.space)
+        self._true_hv: tuple[tuple, float] | None = None  # (reference, true front's hypervolume)
 
     @property
     def bounds(self) -> torch.Tensor:
@@ -190,10 +193,22 @@ class Search:
                  json.dumps(evaluation.values), " FAILED " + evaluation.error if evaluation.failed else "")
         bar.update(1)
 
+    def _true_hypervolume(self, ref: Mapping[str, float]) -> float | None:
+        """The hypervolume of the table's true front when every objective is a table column
+        (computed once per reference), else ``None``."""
+        path = default_table(self.config)
+        if path is None:
+            return None
+        key = tuple(sorted(ref.items()))
+        if self._true_hv is None or self._true_hv[0] != key:
+            self._true_hv = (key, front_hypervolume(BenchmarkTable(path), self.config.objectives, ref))
+        return self._true_hv[1] or None
+
     def save_results(self, bar: tqdm | None) -> SearchResult:
         """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
         ref = fixed_reference(self.files, self.history.records, self.config.objectives)
         size, hv = write_results(self.files, self.history.records, self.config, self.space.name, ref, self.cost)
         if bar is not None:
-            bar.set_postfix(hv=f"{hv:.4g}", front=size)
+            best = self._true_hypervolume(ref)
+            bar.set_postfix(hv=f"{hv:.4g}", front=size, **({"of_true_front": f"{hv / best:.3f}"} if best else {}))
         return SearchResult(self.run_dir, len(self.history), size, hv)

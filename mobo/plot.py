@@ -28,8 +28,8 @@ from matplotlib.patches import Rectangle
 from mobo.config import Config, ConfigError, ObjectiveConfig
 from mobo.history import Evaluation
 from mobo.objectives.table import BenchmarkTable, TableSource
-from mobo.pareto import hypervolume, pareto_mask
-from mobo.results import maximize_reference, pareto_records
+from mobo.pareto import pareto_mask
+from mobo.results import default_table, front_hypervolume, pareto_records, true_front
 from mobo.rundir import RunDir
 from spaces.figures import save, subplots
 from spaces.io import write_files
@@ -60,30 +60,6 @@ def load_run(run_dir: Path) -> RunData:
     run = RunDir(run_dir)
     config = run.read_config()
     return RunData(run.path, config, run.history(config).records, run.read_hypervolume(), run.read_reference())
-
-
-def default_table(config: Config) -> Path | None:
-    """The run's table when every objective reads it and the file is there."""
-    if config.table.path and all(isinstance(o.source, TableSource) for o in config.objectives):
-        path = Path(config.table.path)
-        return path if path.is_file() else None
-    return None
-
-
-def true_front(table: BenchmarkTable, objectives: tuple[ObjectiveConfig, ...]) -> np.ndarray:
-    """The table's feasible non-dominated rows, ``k x m`` in the objectives' own units (its
-    hypervolume is the whole table's)."""
-    values = np.stack([table.column(o.source.column) for o in objectives], axis=1)  # type: ignore[union-attr]
-    ok = ~np.isnan(values).any(axis=1)
-    for i, o in enumerate(objectives):
-        if o.at_most is not None:
-            ok &= values[:, i] <= o.at_most
-        if o.at_least is not None:
-            ok &= values[:, i] >= o.at_least
-    values = values[ok]
-    signs = np.array([o.sign for o in objectives])
-    mask = pareto_mask(torch.from_numpy(values * signs)).numpy()
-    return values[mask]
 
 
 def _step_front(ax: Axes, points: np.ndarray, ox: ObjectiveConfig, oy: ObjectiveConfig, **style) -> None:
@@ -186,12 +162,9 @@ def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
 
 
 def true_hypervolume(run: RunData, table: BenchmarkTable) -> float:
-    """The hypervolume of the table's true front above the run's reference point."""
-    objectives = run.config.objectives
-    if not run.reference:
-        return float("nan")
-    truth = true_front(table, objectives) * np.array([o.sign for o in objectives])
-    return hypervolume(torch.from_numpy(truth), maximize_reference(run.reference, objectives))
+    """The hypervolume of the table's true front above the run's reference point (``NaN``
+    before the reference is fixed)."""
+    return front_hypervolume(table, run.config.objectives, run.reference) if run.reference else float("nan")
 
 
 def hypervolume_figure(run: RunData, table: BenchmarkTable | None = None) -> Figure:

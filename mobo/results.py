@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from mobo.config import Config, ObjectiveConfig
 from mobo.history import Evaluation
+from mobo.objectives.table import BenchmarkTable, TableSource
 from mobo.pareto import hypervolume, information_density, netscore, pareto_mask
 from mobo.rundir import RunDir
 from spaces import SearchSpace
@@ -220,6 +222,37 @@ def pareto_table(rows: Sequence[Mapping[str, Any]], objectives: Sequence[Objecti
         return f"{value:.6g}" if isinstance(value, float) else value
 
     return [names.get(h, h) for h in header], [[cell(r[h]) for h in header] for r in ordered]
+
+
+def default_table(config: Config) -> Path | None:
+    """The run's table when every objective reads it and the file is there."""
+    if config.table.path and all(isinstance(o.source, TableSource) for o in config.objectives):
+        path = Path(config.table.path)
+        return path if path.is_file() else None
+    return None
+
+
+def true_front(table: BenchmarkTable, objectives: Sequence[ObjectiveConfig]) -> np.ndarray:
+    """The table's feasible non-dominated rows, ``k x m`` in the objectives' own units (its
+    hypervolume is the whole table's)."""
+    values = np.stack([table.column(o.source.column) for o in objectives], axis=1)  # type: ignore[union-attr]
+    ok = ~np.isnan(values).any(axis=1)
+    for i, o in enumerate(objectives):
+        if o.at_most is not None:
+            ok &= values[:, i] <= o.at_most
+        if o.at_least is not None:
+            ok &= values[:, i] >= o.at_least
+    values = values[ok]
+    signs = np.array([o.sign for o in objectives])
+    mask = pareto_mask(torch.from_numpy(values * signs)).numpy()
+    return values[mask]
+
+
+def front_hypervolume(table: BenchmarkTable, objectives: Sequence[ObjectiveConfig], ref: Mapping[str, float]) -> float:
+    """The hypervolume of the table's true front above ``ref`` (what a search that found the
+    whole front would reach)."""
+    truth = true_front(table, objectives) * np.array([o.sign for o in objectives])
+    return hypervolume(torch.from_numpy(truth), maximize_reference(ref, objectives))
 
 
 def write_results(
