@@ -6,15 +6,24 @@ import random
 from collections.abc import Sequence
 
 import torch
+from tqdm import tqdm
 
 from gvae.data import collate
 from gvae.latent import LatentModel
 from spaces import Arch
 
 
+CHUNK = 2000  # architectures decoded at a time (bounds memory; one progress step each)
+
+
 @torch.no_grad()
-def reconstruction(model: LatentModel, archs: Sequence[Arch]) -> dict[str, float]:
+def reconstruction(model: LatentModel, archs: Sequence[Arch], progress: bool = False) -> dict[str, float]:
     """Decodes the posterior mean of each architecture and compares.
+
+    Args:
+        model: the trained model.
+        archs: the architectures (usually held out).
+        progress: show a progress bar.
 
     Returns:
         ``recon_exact``: share whose decoded architecture has the same canonical
@@ -23,16 +32,21 @@ def reconstruction(model: LatentModel, archs: Sequence[Arch]) -> dict[str, float
     """
     space = model.space
     c = model.vae.config
-    z = model.encode(archs)
-    decoded = model.decode(z)
-    exact = sum(space.canonical_key(a) == space.canonical_key(b) for a, b in zip(archs, decoded))
-    node_logits, edge_logits = model.logits(z)
-    batch = collate([space.to_graph(a) for a in archs], c.num_types, c.max_nodes)
-    ops_ok = (node_logits.argmax(-1) == batch.node_target).float().mean()
     mask = torch.ones(c.max_nodes, c.max_nodes, dtype=torch.bool).triu(1)
-    edges_ok = ((edge_logits[:, mask] > 0).float() == batch.edge_target[:, mask]).float().mean()
+    exact, ops_ok, edges_ok = 0, 0.0, 0.0
+    for start in tqdm(range(0, len(archs), CHUNK), desc="graph VAE: reconstruction", disable=not progress,
+                      leave=False):
+        chunk = archs[start:start + CHUNK]
+        z = model.encode(chunk)
+        decoded = model.decode(z)
+        exact += sum(space.canonical_key(a) == space.canonical_key(b) for a, b in zip(chunk, decoded))
+        node_logits, edge_logits = model.logits(z)
+        batch = collate([space.to_graph(a) for a in chunk], c.num_types, c.max_nodes)
+        ops_ok += float((node_logits.argmax(-1) == batch.node_target).float().sum()) / batch.node_target[0].numel()
+        edges_ok += float(((edge_logits[:, mask] > 0).float() == batch.edge_target[:, mask]).float().sum()) / int(
+            mask.sum())
     n = max(len(archs), 1)
-    return {"recon_exact": exact / n, "recon_ops": float(ops_ok), "recon_edges": float(edges_ok)}
+    return {"recon_exact": exact / n, "recon_ops": ops_ok / n, "recon_edges": edges_ok / n}
 
 
 @torch.no_grad()
@@ -41,6 +55,7 @@ def prior_quality(
     train_archs: Sequence[Arch],
     n_samples: int = 10_000,
     seed: int = 0,
+    progress: bool = False,
 ) -> dict[str, float]:
     """Decodes latent samples drawn around the training posteriors.
 
@@ -59,9 +74,13 @@ def prior_quality(
     mu = model.encode(train_archs)
     gen = torch.Generator().manual_seed(seed)
     z = mu.mean(0) + mu.std(0) * torch.randn(n_samples, mu.shape[1], generator=gen, dtype=mu.dtype)
-    raw = model.decode_raw(z)
+    raw: list = []
+    decoded: list[Arch] = []
+    for start in tqdm(range(0, n_samples, CHUNK), desc="graph VAE: latent samples", disable=not progress,
+                      leave=False):
+        raw += model.decode_raw(z[start:start + CHUNK])
+        decoded += model.decode(z[start:start + CHUNK])
     raw_valid = sum(g is not None and space.is_valid_graph(g) for g in raw)
-    decoded = model.decode(z)
     valid = [a for a in decoded if space.is_valid_graph(space.to_graph(a))]
     keys = [space.canonical_key(a) for a in valid]
     train_keys = {space.canonical_key(a) for a in train_archs}

@@ -131,10 +131,10 @@ def train_and_evaluate(
         tqdm.write(f"graph VAE: trained in {seconds:.0f} s; measuring its quality (reconstruction of "
                    f"{len(test_archs or train_archs):,} architectures, {n_samples:,} latent samples)", file=sys.stderr)
     metrics: dict[str, Any] = {"space": space.name}
-    recon = reconstruction(latent, test_archs if test_archs else train_archs)
+    recon = reconstruction(latent, test_archs if test_archs else train_archs, progress=progress)
     metrics["recon_exact"] = recon["recon_exact"]
     metrics["recon_per_element"] = {"ops": recon["recon_ops"], "edges": recon["recon_edges"]}
-    metrics.update(prior_quality(latent, train_archs, n_samples=n_samples, seed=config.seed))
+    metrics.update(prior_quality(latent, train_archs, n_samples=n_samples, seed=config.seed, progress=progress))
     metrics.update(
         train_seconds=round(seconds, 2),
         epochs=config.epochs,
