@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from gvae.latent import LatentModel
@@ -58,6 +59,26 @@ def background(model: LatentModel, max_points: int, seed: int, colored_by_table:
     return [space.sample(rng) for _ in range(limit)]
 
 
+_OFFSETS = ((4, 4), (4, -11), (-16, 4), (-16, -11), (10, 14), (-22, 14), (10, -20), (-22, -20))
+
+
+def place_labels(ax: Axes, points: np.ndarray, texts: list[str], gap: float = 11.0) -> None:
+    """Labels ``points`` (``k x 2``, data units) with ``texts``, each at the first of a few offsets
+    whose anchor lies ``gap`` display points or more from every label placed before."""
+    ax.autoscale_view()  # fixes the limits, so that data map to display coordinates
+    to_points = 72.0 / ax.figure.dpi
+    placed: list[np.ndarray] = []
+    for (x, y), text in zip(points, texts):
+        base = ax.transData.transform((x, y)) * to_points
+        for dx, dy in _OFFSETS:
+            anchor = base + np.array([dx, dy])
+            if all(np.abs(anchor - p).max() >= gap for p in placed):
+                break
+        placed.append(anchor)
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                    arrowprops={"arrowstyle": "-", "linewidth": 0.4, "color": "0.4"} if (dx, dy) != (4, 4) else None)
+
+
 def draw_map(
     model: LatentModel,
     archs: list[Arch],
@@ -87,19 +108,23 @@ def draw_map(
     xy = project_2d(z, method)
     bg, pts = xy[: len(archs)], xy[len(archs):]
     fig, ax = subplots(figsize=(8.0, 6.4))
-    order = np.argsort(values)  # draw the best-colored points last so they stay visible
-    sc = ax.scatter(bg[order, 0], bg[order, 1], c=values[order], s=5, cmap="viridis", alpha=0.8, linewidths=0)
-    fig.colorbar(sc, ax=ax, label=color_label)
+    # colour by quantile: a skewed column (a few huge networks) would leave one colour for the rest
+    rank = np.argsort(np.argsort(values, kind="stable"), kind="stable") / max(len(values) - 1, 1)
+    order = np.argsort(rank)  # draw the high-ranked points last so they stay visible
+    sc = ax.scatter(bg[order, 0], bg[order, 1], c=rank[order], s=5, cmap="viridis", alpha=0.8, linewidths=0,
+                    vmin=0.0, vmax=1.0, rasterized=True)  # thousands of points: a bitmap inside the SVG
+    bar = fig.colorbar(sc, ax=ax, label=f"{color_label} (colour by quantile)")
+    ticks = np.linspace(0.0, 1.0, 5)
+    bar.set_ticks(list(ticks))
+    bar.set_ticklabels([f"{q:.4g}" for q in np.quantile(values, ticks)] if len(values) else [])
     if len(pts):
         on = on_front if on_front is not None else np.zeros(len(pts), dtype=bool)
         ax.scatter(pts[~on, 0], pts[~on, 1], s=28, facecolors="none", edgecolors="black", linewidths=0.8,
                    label="evaluated")
         ax.scatter(pts[on, 0], pts[on, 1], s=120, marker="*", color="#DD3333", edgecolors="black", linewidths=0.6,
                    label="Pareto set")
-        for k, (x, y) in enumerate(pts):
-            if on[k]:
-                ax.annotate(str(labels[k]), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
         ax.legend(loc="best", fontsize=8)
+        place_labels(ax, pts[on], [str(labels[k]) for k in np.flatnonzero(on)] if len(labels) else [])
     name = "PCA" if method == "pca" else "t-SNE"
     ax.set_xlabel(f"{name} 1")
     ax.set_ylabel(f"{name} 2")

@@ -83,6 +83,21 @@ def test_latent_map_of_a_run_colored_by_table(finished_run, nb201_csv, tmp_path)
                            "--out", str(out)]) == 0
     assert_png(out)
     assert_svg(out.with_suffix(".svg"))
+    assert out.with_suffix(".svg").stat().st_size < 600_000  # the background is a bitmap inside the SVG
+
+
+def test_map_labels_of_close_points_keep_apart():
+    import numpy as np
+
+    from gvae.visualize import place_labels
+    from spaces.figures import subplots
+
+    fig, ax = subplots()
+    ax.scatter([0, 0.001, 0.002, 5], [0, 0.001, 0, 5])
+    place_labels(ax, np.array([[0, 0], [0.001, 0.001], [0.002, 0], [5, 5]]), ["1", "2", "3", "4"])
+    anchors = [np.array(t.get_position()) for t in ax.texts]  # offsets in points
+    xy = [ax.transData.transform(t.xy) * 72 / fig.dpi + a for t, a in zip(ax.texts, anchors)]
+    assert all(np.abs(xy[i] - xy[j]).max() >= 11 for i in range(4) for j in range(i))
 
 
 def test_visualize_checkpoint_by_params_with_tsne(nb201_checkpoint, tmp_path):
