@@ -4,7 +4,8 @@ Usage::
 
     python -m mobo.plot RUN_DIR [--table PATH]
 
-Writes ``RUN_DIR/plots/pareto.{png,svg}`` and ``RUN_DIR/plots/hypervolume.{png,svg}``.
+Writes ``RUN_DIR/plots/pareto.{png,svg}``, ``RUN_DIR/plots/hypervolume.{png,svg}`` and the
+interactive ``RUN_DIR/plots/pareto.html`` (:mod:`mobo.interactive`).
 The Pareto plot's axes span the evaluated points, with the region the hypervolume counts
 (and the reference point, when in view) drawn. With a table (given, or
 the run's own when every objective reads it) the true front of the whole table is drawn
@@ -205,7 +206,10 @@ def plot_run(run_dir: Path, table_path: Path | None = None) -> list[Path]:
             raise ConfigError("--table: the true front needs every objective to be a table column")
         table = BenchmarkTable(table_path)
     out = RunDir(run_dir).file(RunDir.PLOTS)
-    return save(pareto_figure(run, table), out / "pareto") + save(hypervolume_figure(run, table), out / "hypervolume")
+    from mobo.interactive import interactive_page  # it builds on this module
+
+    return (save(pareto_figure(run, table), out / "pareto") + save(hypervolume_figure(run, table), out / "hypervolume")
+            + [interactive_page(run, table, out / "pareto.html")])
 
 
 def main(argv: list[str] | None = None) -> int:

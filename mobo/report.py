@@ -106,7 +106,9 @@ def write_report(run_dir: Path, table: Path | None = None) -> Path:
         f"{run.config.search.budget}, mode {run.config.search.mode}, acquisition {run.config.search.acquisition}, "
         f"seed {run.config.seed}; final hypervolume {hv:.6g}.</p>",
         "<h2>Pareto front</h2>", _pareto_table(run),
-        "<h2>Plots</h2>", _image(plots / "pareto.png", "Pareto front"), _image(plots / "hypervolume.png", "hypervolume"),
+        "<h2>Plots</h2>", '<p><a href="plots/pareto.html">Interactive view</a>: hover a point for its '
+        "architecture and objectives, click the legend to show or hide the true front.</p>",
+        _image(plots / "pareto.png", "Pareto front"), _image(plots / "hypervolume.png", "hypervolume"),
         "<h2>Timing</h2>", _timing(run),
         "<h2>Configuration</h2>", f"<pre>{html.escape((run_dir / RunDir.CONFIG).read_text())}</pre>",
         "</body></html>",

@@ -1,4 +1,5 @@
 import csv
+import json
 import xml.etree.ElementTree as ET
 
 from gvae.visualize import main as visualize_main
@@ -61,6 +62,14 @@ def test_pareto_plot_spans_the_data_and_draws_the_reference(finished_run, nb201_
     assert 0 < run.hypervolume[-1][2] <= best
     share = hypervolume_figure(run, table).axes[1]
     assert share.get_ylim() == (0.0, 1.0)
+
+
+def test_interactive_view_carries_each_point_and_a_hidden_true_front(finished_run):
+    page = (finished_run / "plots" / "pareto.html").read_text()
+    front = json.loads((finished_run / "pareto.json").read_text())["front"]
+    assert all(f"#{r['index']} (step {r['iteration']})\\u003cbr\\u003e{r['arch']}" in page for r in front)
+    assert '"name":"true front (table)"' in page and '"visible":"legendonly"' in page
+    assert "cdn.plot.ly" not in page.split("</script>", 1)[0][:2000]  # plotly's script is inline
 
 
 def test_report_holds_the_pareto_rows_and_embedded_images(finished_run):
