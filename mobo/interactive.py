@@ -58,8 +58,9 @@ def interactive_page(run: RunData, table: BenchmarkTable | None, path: Path) -> 
                             marker={"color": "#444444", "size": 5}, row=1, col=col)
         fig.update_xaxes(title_text=objective_label(ox), row=1, col=col)
         fig.update_yaxes(title_text=objective_label(oy), row=1, col=col)
-    fig.update_layout(title=f"{run.config.name}: {len(run.records)} evaluations, {len(front)} on the Pareto front "
-                            f"(hover a point; click the legend to show or hide a group)",
+    fig.update_layout(title=f"{run.config.name}: {len(run.records)} evaluations, {len(front)} on the Pareto front"
+                            f"<br><sup>hover a point for its architecture; click the legend to show or hide a group"
+                            f"</sup>",
                       template="plotly_white", height=560, width=max(700, 620 * len(pairs)))
     atomic_write_text(path, fig.to_html(include_plotlyjs=True, full_html=True))
     return path
