@@ -466,16 +466,16 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Config:
         raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(path)!r}: expected a mapping at the top level")
-    return from_dict(apply_overrides(_paths_from(data, path.parent), overrides or []))
+    return from_dict(apply_overrides(absolute_paths(data, path.parent), overrides or []))
 
 
-def _paths_from(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    """The file's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
-    ``path`` and ``model``, a dataset's ``image_folder``) made absolute against ``base``, the
+def absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A raw config's relative data paths (``table.path``, ``gvae.checkpoint``, an objective's
+    ``path`` and ``model``, a dataset's ``image_folder``) made absolute against ``base``: a
     config file's folder (``--set`` values stay relative to the working directory, like every
-    command-line path)."""
+    command-line path), or the working directory for a run's saved copy."""
     def absolute(node: Any, key: str) -> None:
-        if isinstance(node, dict) and isinstance(node.get(key), str) and not Path(node[key]).is_absolute():
+        if isinstance(node, dict) and isinstance(node.get(key), str) and node[key] and not Path(node[key]).is_absolute():
             node[key] = str((base / node[key]).resolve())
 
     absolute(data.get("table"), "path")

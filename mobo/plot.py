@@ -94,8 +94,8 @@ def _reference_box(ax: Axes, ref: tuple[float, float], ox: ObjectiveConfig, oy: 
     x_end = x1 if ox.direction == "maximize" else x0
     y_end = y1 if oy.direction == "maximize" else y0
     ax.add_patch(Rectangle((ref[0], ref[1]), x_end - ref[0], y_end - ref[1], facecolor="#F2C14E", alpha=0.15,
-                           edgecolor="#C89B1E", linewidth=1.0, zorder=0,
-                           label=f"counted by the hypervolume (reference {ox.name} {ref[0]:.4g}, {oy.name} {ref[1]:.4g})"))
+                           edgecolor="#C89B1E", linewidth=1.0, zorder=0, label="counted by the hypervolume"))
+    ax.set_title(f"reference point: {ox.name} {ref[0]:.4g}, {oy.name} {ref[1]:.4g}", fontsize=9)
     if x0 <= ref[0] <= x1 and y0 <= ref[1] <= y1:
         ax.scatter([ref[0]], [ref[1]], marker="*", s=140, color="#C89B1E", edgecolor="black", linewidth=0.6,
                    label="reference point", zorder=4)
@@ -120,9 +120,14 @@ def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
         ox, oy = objectives[i], objectives[j]
         if ref is not None:
             _reference_box(ax, (ref[i], ref[j]), ox, oy, (views[i], views[j]))
-        if truth is not None:
-            _step_front(ax, truth[:, [i, j]], ox, oy, color="0.35", linestyle="--", linewidth=1.2,
-                        label="true front (table)", zorder=1)
+        if truth is not None and len(objectives) == 2:
+            _step_front(ax, truth, ox, oy, color="0.35", linestyle="--", linewidth=1.2, label="true front (table)",
+                        zorder=1)
+        elif truth is not None:  # a pair's own staircase of a 3-D front can be one point: show the front itself
+            inside = ((truth[:, i] >= views[i][0]) & (truth[:, i] <= views[i][1]) & (truth[:, j] >= views[j][0])
+                      & (truth[:, j] <= views[j][1]))
+            ax.scatter(truth[inside, i], truth[inside, j], s=9, color="0.3", marker="D", alpha=0.5, linewidths=0,
+                       label="true front (table, every objective)", zorder=1)
         groups = ((feasible & ~on_front, dict(s=22, color="#4C72B0", alpha=0.6, label="evaluated (feasible)")),
                   (~feasible, dict(s=26, marker="x", color="0.55", label="infeasible (breaks a constraint)")),
                   (on_front, dict(s=60, color="#DD5555", edgecolor="black", linewidth=0.6,

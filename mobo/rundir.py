@@ -20,7 +20,7 @@ from typing import Any
 import torch
 import yaml
 
-from mobo.config import Config, ConfigError, load, to_dict
+from mobo.config import Config, ConfigError, absolute_paths, load, to_dict
 from mobo.history import History
 from spaces.io import FileLocked, atomic_save_torch, atomic_write_csv, atomic_write_json, atomic_write_text, file_lock
 
@@ -108,8 +108,11 @@ class RunDir:
 
     # --- configuration and history ------------------------------------------------
     def write_config(self, config: Config) -> None:
-        """Writes the resolved configuration (defaults filled in, the seed included)."""
-        atomic_write_text(self.file(self.CONFIG), yaml.safe_dump(to_dict(config), sort_keys=False))
+        """Writes the resolved configuration (defaults filled in, the seed included), its data paths
+        absolute: a config given as a mapping holds them relative to the working directory, and
+        the saved file is read back relative to the run directory."""
+        data = absolute_paths(to_dict(config), Path.cwd())
+        atomic_write_text(self.file(self.CONFIG), yaml.safe_dump(data, sort_keys=False))
 
     def read_config(self) -> Config:
         """The run's configuration.
