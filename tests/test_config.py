@@ -136,3 +136,20 @@ def test_missing_table_column_and_unknown_space(tmp_path):
     config = C.load(write(tmp_path, data), ["space.name=nb999", "objectives.latency.column=latency_ms"])
     with pytest.raises(ValueError, match="unknown search space 'nb999'; known spaces: enas, nb201, yolo"):
         Search(config, tmp_path / "run2", progress=False)
+
+
+def test_saved_run_config_reads_back_the_same_data_paths(tmp_path, nb201_csv):
+    """A config given as a mapping holds paths relative to the working directory; the run's saved
+    copy is read relative to the run directory, so it stores them absolute."""
+    import os
+
+    from mobo.rundir import RunDir
+
+    relative = os.path.relpath(nb201_csv)
+    config = C.from_dict({"table": {"path": relative}, "objectives": {
+        "accuracy": {"source": "table", "column": "acc_cifar10", "direction": "maximize"},
+        "latency": {"source": "table", "column": "lat_raspi4_ms", "direction": "minimize"}}})
+    run = RunDir(tmp_path / "deep" / "run")
+    run.path.mkdir(parents=True)
+    run.write_config(config)
+    assert C.load(run.file(RunDir.CONFIG)).table.path == str(nb201_csv.resolve())
