@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from spaces.profile import torch_threads
 from mobo.objectives.base import BuildContext, Evaluator, ObjectiveSource, SettingError, register
