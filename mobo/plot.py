@@ -73,11 +73,10 @@ def _step_front(ax: Axes, points: np.ndarray, ox: ObjectiveConfig, oy: Objective
     ax.step(front[:, 0], front[:, 1], where="post" if ox.sign == oy.sign else "pre", **style)
 
 
-def _view(values: np.ndarray, extra: list[float], margin: float = 0.06) -> tuple[float, float]:
-    """Axis limits spanning ``values`` and ``extra`` with ``margin`` of the span on each side
-    (the evaluated data sets the view; bounds, references and the true front are clipped to it)."""
-    points = np.concatenate([values, np.asarray(extra, dtype=float)])
-    points = points[np.isfinite(points)]
+def _view(values: np.ndarray, margin: float = 0.06) -> tuple[float, float]:
+    """Axis limits spanning the evaluated ``values`` with ``margin`` of the span on each side
+    (bounds, references and the true front are clipped to them)."""
+    points = values[np.isfinite(values)]
     if len(points) == 0:
         return 0.0, 1.0
     lo, hi = float(points.min()), float(points.max())
@@ -114,7 +113,7 @@ def pareto_figure(run: RunData, table: BenchmarkTable | None) -> Figure:
     on_front = np.array([r.index in front_idx for r in ok], dtype=bool)
     truth = true_front(table, objectives) if table is not None else None
     ref = [run.reference[o.name] for o in objectives] if run.reference else None
-    views = [_view(values[:, k], []) for k in range(len(objectives))]
+    views = [_view(values[:, k]) for k in range(len(objectives))]
     hidden: list[str] = []
     for ax, (i, j) in zip(axes[0], pairs):
         ox, oy = objectives[i], objectives[j]
