@@ -208,7 +208,7 @@ class Search:
         """Rewrites hypervolume.csv, pareto.csv and pareto.json from the history."""
         ref = fixed_reference(self.files, self.history.records, self.config.objectives)
         size, hv = write_results(self.files, self.history.records, self.config, self.space.name, ref, self.cost)
-        if bar is not None:
+        if bar is not None and not bar.disable:  # the true front is for the eyes only: no cost without a bar
             best = self._true_hypervolume(ref)
             bar.set_postfix(hv=f"{hv:.4g}", front=size, **({"of_true_front": f"{hv / best:.3f}"} if best else {}))
         return SearchResult(self.run_dir, len(self.history), size, hv)
