@@ -33,7 +33,7 @@ def reconstruction(model: LatentModel, archs: Sequence[Arch], progress: bool = F
     space = model.space
     c = model.vae.config
     mask = torch.ones(c.max_nodes, c.max_nodes, dtype=torch.bool).triu(1)
-    exact, ops_ok, edges_ok = 0, 0.0, 0.0
+    exact = ops_ok = edges_ok = 0  # counts of exact architectures and correct node types and edges
     for start in tqdm(range(0, len(archs), CHUNK), desc="graph VAE: reconstruction", disable=not progress,
                       leave=False):
         chunk = archs[start:start + CHUNK]
@@ -42,11 +42,11 @@ def reconstruction(model: LatentModel, archs: Sequence[Arch], progress: bool = F
         exact += sum(space.canonical_key(a) == space.canonical_key(b) for a, b in zip(chunk, decoded))
         node_logits, edge_logits = model.logits(z)
         batch = collate([space.to_graph(a) for a in chunk], c.num_types, c.max_nodes)
-        ops_ok += float((node_logits.argmax(-1) == batch.node_target).float().sum()) / batch.node_target[0].numel()
-        edges_ok += float(((edge_logits[:, mask] > 0).float() == batch.edge_target[:, mask]).float().sum()) / int(
-            mask.sum())
+        ops_ok += int((node_logits.argmax(-1) == batch.node_target).sum())
+        edges_ok += int(((edge_logits[:, mask] > 0).float() == batch.edge_target[:, mask]).sum())
     n = max(len(archs), 1)
-    return {"recon_exact": exact / n, "recon_ops": ops_ok / n, "recon_edges": edges_ok / n}
+    return {"recon_exact": exact / n, "recon_ops": ops_ok / (n * c.max_nodes),
+            "recon_edges": edges_ok / (n * int(mask.sum()))}
 
 
 @torch.no_grad()
