@@ -5,10 +5,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor
+
+if TYPE_CHECKING:  # PIL is imported when images are read
+    from PIL.Image import Image as PILImage
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -60,18 +64,26 @@ def _class_files(folder: Path) -> dict[str, list[Path]]:
     return classes
 
 
+def _opened(path: Path) -> PILImage:
+    """The image at ``path``, loaded; ``ValueError`` naming the file when it cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image
+    except (UnidentifiedImageError, OSError) as err:
+        raise ValueError(f"image {str(path)!r} cannot be read ({type(err).__name__})") from None
+
+
 def _read(files: list[Path], image_size: int, channels: int) -> np.ndarray:
     """``n x channels x image_size x image_size`` float32 pixels in [0, 1]."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     mode = "L" if channels == 1 else "RGB"
     out = np.empty((len(files), channels, image_size, image_size), dtype=np.float32)
     for i, path in enumerate(files):
-        try:
-            with Image.open(path) as image:
-                pixels = image.convert(mode).resize((image_size, image_size), Image.Resampling.BILINEAR)
-        except (UnidentifiedImageError, OSError) as err:
-            raise ValueError(f"image {str(path)!r} cannot be read ({type(err).__name__})") from None
+        pixels = _opened(path).convert(mode).resize((image_size, image_size), Image.Resampling.BILINEAR)
         array = np.asarray(pixels, dtype=np.float32) / 255.0
         out[i] = array[None] if channels == 1 else array.transpose(2, 0, 1)
     return out
@@ -79,13 +91,7 @@ def _read(files: list[Path], image_size: int, channels: int) -> np.ndarray:
 
 def _channels(first: Path) -> int:
     """1 for a greyscale first image, else 3 (every image is read with the first's channels)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(first) as image:
-            return 1 if image.mode in ("1", "L", "I", "I;16", "F") else 3
-    except (UnidentifiedImageError, OSError) as err:
-        raise ValueError(f"image {str(first)!r} cannot be read ({type(err).__name__})") from None
+    return 1 if _opened(first).mode in ("1", "L", "I", "I;16", "F") else 3
 
 
 def load_image_folder(folder: str | Path, image_size: int, test_fraction: float, seed: int = 0) -> Split:
@@ -95,8 +101,9 @@ def load_image_folder(folder: str | Path, image_size: int, test_fraction: float,
         folder: ``PATH`` with one sub-folder per class, or ``PATH/train`` and ``PATH/val``
             with the same class sub-folders (then ``test_fraction`` is not used).
         image_size: height and width (px) every image is resized to.
-        test_fraction: the held-out share of each class (a split fixed by ``seed``).
-        seed: fixes the split.
+        test_fraction: the held-out share of each class.
+        seed: fixes the split (the ``train`` source keeps 0: the same split in every run, as
+            for digits).
 
     Returns:
         The split; channels 1 when the first image is greyscale, else 3.
