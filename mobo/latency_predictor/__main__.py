@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -112,10 +113,9 @@ def _adapt(args: argparse.Namespace) -> None:
     measured = read_measurements(args.measurements, space)
     adapted = model.adapt(space, measured)
     predicted = adapted.predict(space, [space.parse(a) for a in measured]).tolist()
-    errors = sorted(abs(p - v) / v for p, v in zip(predicted, measured.values()))
+    error = statistics.median(abs(p - v) / v for p, v in zip(predicted, measured.values()))
     adapted.save(args.out)
-    print(f"adapted to {len(measured)} measurements; on them the median error is "
-          f"{100 * errors[len(errors) // 2]:.1f} %")
+    print(f"adapted to {len(measured)} measurements; on them the median error is {100 * error:.1f} %")
     print(f"wrote {args.out}")
 
 
