@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from mobo.evaluation import evaluation_of, run_evaluators
 from mobo import config as config_module
 from mobo.acquisition import uncompiled_log_ehvi
 from mobo.loop import Search
@@ -70,7 +71,9 @@ def main() -> None:
             while len(search.history) < args.observations:
                 arch = search.space.sample(rng)
                 if search.space.format(arch) not in search.history.archs:
-                    search.history.records.append(search.evaluate(arch, 0))
+                    values, error = run_evaluators(arch, search.evaluators)
+                    search.history.records.append(evaluation_of(arch, values, error, config, search.space,
+                                                                len(search.history), 0, 0.0))
             elapsed = []
             warm = max(search.config.search.focus_every, 2)
             with torch_threads(config.search.threads), uncompiled_log_ehvi():

@@ -16,7 +16,7 @@ import csv
 import sys
 from pathlib import Path
 
-_IGNORED = ("seconds",)  # wall time differs between any two runs
+_IGNORED = ("seconds", "started", "ended", "worker")  # when and where differ between any two runs
 
 
 def rows(path: Path) -> list[dict[str, str]]:

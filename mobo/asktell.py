@@ -11,6 +11,7 @@ from typing import Protocol
 from mobo import proposer
 from mobo.candidates import initial_design
 from mobo.evaluation import evaluation_of
+from mobo.execution.base import Job
 from mobo.history import Evaluation
 from mobo.results import SearchResult
 from mobo.rundir import RunDir
@@ -22,7 +23,7 @@ class Search(proposer.Search, Protocol):
 
     files: RunDir
 
-    def propose(self, iteration: int, q: int | None = None, pending: Sequence[Arch] = ()) -> list[Arch]:
+    def propose(self, iteration: int, q: int | None = None, pending: Sequence[Job] = ()) -> list[Arch]:
         """``q`` new architectures for step ``iteration``, ``pending`` ones beside them."""
 
     def save_results(self, bar: None) -> SearchResult:
@@ -45,7 +46,7 @@ def ask(search: Search, n: int) -> list[Arch]:
     picks = [(a, 0) for a in design if space.format(a) not in taken][:n]
     if len(picks) < n:
         iteration = 1 + max([search.history.last_iteration, 0, *asked.values()])
-        pending = [space.parse(a) for a in asked] + [a for a, _ in picks]
+        pending = [Job(a, it) for a, it in asked.items()] + [Job(space.format(a), it) for a, it in picks]
         picks += [(a, iteration) for a in search.propose(iteration, n - len(picks), pending)]
     search.files.write_asked({**asked, **{space.format(a): it for a, it in picks}})
     return [a for a, _ in picks]

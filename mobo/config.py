@@ -79,6 +79,8 @@ class ObjectiveConfig:
         reference_quantile: where the inferred reference sits in the initial
             design, as the share of it that is worse (0.5: the median; 0.75:
             better than three quarters, in the objective's own direction).
+        resources: Ray resources the objective's evaluation needs (``{GPU: 1}``,
+            ``{pi5: 1}``): it runs only on a worker that offers them (``execution.backend: ray``).
     """
 
     name: str
@@ -88,6 +90,7 @@ class ObjectiveConfig:
     at_least: float | None = None
     reference: float | None = None
     reference_quantile: float = 0.5
+    resources: dict[str, float] | None = None
 
     @property
     def sign(self) -> float:
@@ -186,17 +189,26 @@ class ExportSettings:
 
 @dataclass(frozen=True)
 class ExecutionSettings:
-    """``execution``: where and how evaluations run.
+    """``execution``: where and how evaluations run (:mod:`mobo.execution`).
 
     Attributes:
-        backend: ``local``: in this machine, one at a time.
+        backend: ``local``: in the search's own process, one at a time; ``ray``: on Ray
+            workers, ``workers`` at once, the search proposing for each free worker.
+        workers: evaluations in flight at once (``local``: 1).
+        address: ``ray``: ``null`` starts a Ray instance on this machine; ``auto`` or
+            ``ray://HOST:10001`` joins a running cluster.
         timeout_s: an evaluation running longer (s) is recorded as failed with error
-            ``timeout`` and its process ended; each evaluation then runs in a forked child
-            process. ``null``: no limit, evaluations run in the search's own process.
+            ``timeout`` and its process ended (``local``: each evaluation then runs in a forked
+            child process; ``ray``: the worker is killed and Ray starts another). ``null``: no limit.
+        retries: ``ray``: times an evaluation whose worker died (not one that raised) is
+            resubmitted before it is recorded as failed.
     """
 
-    backend: Literal["local"] = "local"
+    backend: Literal["local", "ray"] = "local"
+    workers: int = 1
+    address: str | None = None
     timeout_s: float | None = None
+    retries: int = 1
 
 
 @dataclass(frozen=True)
@@ -316,7 +328,7 @@ def build_dataclass(cls: type, data: Any, path: str) -> Any:
         raise ConfigError(f"{path or 'config'}: {err}") from None
 
 
-_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile")
+_COMMON_OBJECTIVE_KEYS = ("source", "direction", "at_most", "at_least", "reference", "reference_quantile", "resources")
 
 
 def _objective(name: str, data: Any) -> ObjectiveConfig:
@@ -362,9 +374,7 @@ def _check(config: Config) -> None:
     if len(config.objectives) < 2 and s.mode == "pareto":
         raise ConfigError("objectives: pareto mode needs at least 2 objectives")
     _check_objectives(config.objectives)
-    timeout = config.execution.timeout_s
-    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
-        raise ConfigError(f"execution.timeout_s: must be a positive number of seconds (or null), got {timeout}")
+    _check_execution(config)
     for key in ("budget", "initial", "batch_size", "mc_samples", "rescore_candidates"):
         if getattr(s, key) < 1:
             raise ConfigError(f"search.{key}: must be at least 1, got {getattr(s, key)}")
@@ -402,6 +412,31 @@ def _check(config: Config) -> None:
             )
         if not any(o.at_most is not None for o in config.objectives if o is not acc):
             raise ConfigError("search.mode: reward mode needs a target (at_most) on a minimized objective")
+
+
+def _check_execution(config: Config) -> None:
+    e = config.execution
+    if e.timeout_s is not None and not (math.isfinite(e.timeout_s) and e.timeout_s > 0):
+        raise ConfigError(f"execution.timeout_s: must be a positive number of seconds (or null), got {e.timeout_s}")
+    if e.workers < 1:
+        raise ConfigError(f"execution.workers: must be at least 1, got {e.workers}")
+    if e.retries < 0:
+        raise ConfigError(f"execution.retries: must be at least 0, got {e.retries}")
+    if e.backend == "local":
+        if e.workers > 1:
+            raise ConfigError(f"execution.workers: the local backend runs one evaluation at a time, got {e.workers}; "
+                              f"set execution.backend: ray to run several")
+        if e.address is not None:
+            raise ConfigError("execution.address: only the ray backend joins a cluster; set execution.backend: ray")
+    for o in config.objectives:
+        if o.resources is None:
+            continue
+        if e.backend != "ray":
+            raise ConfigError(f"objectives.{o.name}.resources: only Ray workers offer resources; set "
+                              f"execution.backend: ray")
+        for name, amount in o.resources.items():
+            if not (math.isfinite(amount) and amount > 0):
+                raise ConfigError(f"objectives.{o.name}.resources.{name}: must be a positive amount, got {amount}")
 
 
 def _check_objectives(objectives: tuple[ObjectiveConfig, ...]) -> None:

@@ -1,4 +1,5 @@
-"""The evaluation history of a run: one row per finished evaluation, written atomically."""
+"""The evaluation history of a run: one row per finished evaluation, in the order they finished,
+written atomically."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from spaces.io import atomic_write_csv
@@ -26,6 +28,9 @@ class Evaluation:
         error: the failure message (empty when not failed).
         seconds: wall time of the evaluation (s).
         extra: derived columns written alongside (e.g. ``reward``).
+        started: when it started, in seconds since the epoch (``NaN``: unknown, e.g. told).
+        ended: when it ended (``NaN``: unknown).
+        worker: where it ran (``local``, or Ray's ``node:pid``; several joined by ``+``).
     """
 
     index: int
@@ -38,10 +43,25 @@ class Evaluation:
     error: str
     seconds: float
     extra: dict[str, float] = field(default_factory=dict)
+    started: float = math.nan
+    ended: float = math.nan
+    worker: str = ""
 
 
 _FIXED = ("index", "iteration", "arch", "key")
 _TAIL = ("feasible", "failed", "error", "seconds")
+_WHEN = ("started", "ended", "worker")  # not in the histories of earlier versions: optional when read
+
+
+def _timestamp(t: float) -> str:
+    """``t`` (s since the epoch) as ISO 8601 UTC with milliseconds; ``""`` when unknown."""
+    if math.isnan(t):
+        return ""
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _seconds(text: str | None) -> float:
+    return datetime.fromisoformat(text).timestamp() if text else math.nan
 
 
 class History:
@@ -64,7 +84,7 @@ class History:
 
     @property
     def header(self) -> list[str]:
-        return [*_FIXED, *self.objectives, *_TAIL, *self.extra]
+        return [*_FIXED, *self.objectives, *_TAIL, *_WHEN, *self.extra]
 
     def __len__(self) -> int:
         return len(self.records)
@@ -94,7 +114,7 @@ class History:
             extra = ["" if math.isnan(r.extra.get(n, math.nan)) else repr(r.extra[n]) for n in self.extra]
             rows.append(
                 [r.index, r.iteration, r.arch, r.key, *values, int(r.feasible), int(r.failed), r.error,
-                 f"{r.seconds:.4f}", *extra]
+                 f"{r.seconds:.4f}", _timestamp(r.started), _timestamp(r.ended), r.worker, *extra]
             )
         atomic_write_csv(self.path, self.header, rows)
 
@@ -140,4 +160,7 @@ def _evaluation(row: dict[str, str | None], objectives: Sequence[str], extra: Se
         error=str(row["error"]),
         seconds=float(row["seconds"]),  # type: ignore[arg-type]
         extra={n: float(row[n]) for n in extra if row.get(n)},  # type: ignore[arg-type]
+        started=_seconds(row.get("started")),
+        ended=_seconds(row.get("ended")),
+        worker=row.get("worker") or "",
     )

@@ -175,11 +175,14 @@ class RunDir:
         return json.loads(self.file(self.PARETO_JSON).read_text())
 
     # --- the last proposal ---------------------------------------------------------------
-    def write_proposal(self, iteration: int, archs: Sequence[str], state: dict[str, Any]) -> None:
-        """``proposal.pt``: the last BO step's picks and the proposer's state after it, so that a
-        run killed in the middle of a batch evaluates the rest of it and then proposes what the
+    def write_proposal(self, iteration: int, archs: Sequence[str], state: dict[str, Any],
+                       pending: dict[str, int]) -> None:
+        """``proposal.pt``: the last BO step's picks, the proposer's state after it, and every
+        architecture proposed and not evaluated yet (string form -> its step), so that a run
+        killed with evaluations in flight resubmits them and then proposes what the
         uninterrupted run would have."""
-        atomic_save_torch({"iteration": iteration, "archs": list(archs), "state": state}, self.file(self.PROPOSAL))
+        atomic_save_torch({"iteration": iteration, "archs": list(archs), "state": state, "pending": dict(pending)},
+                          self.file(self.PROPOSAL))
 
     def read_proposal(self) -> dict[str, Any] | None:
         """The last proposal (``iteration``, ``archs``, ``state``), or ``None``.
@@ -200,13 +203,17 @@ class RunDir:
                               f"(the rest of the run may then differ from an uninterrupted one)")
         return blob
 
-    def unfinished_batch(self, done: set[str], last_iteration: int) -> tuple[int, list[str]]:
-        """The last proposal's iteration and its picks not in ``done`` (a run killed in the middle
-        of a batch resumes with them); ``(0, [])`` when it was evaluated in full."""
+    def unfinished(self, done: set[str], last_iteration: int) -> dict[str, int]:
+        """The architectures proposed and not in ``done`` (string form -> the step that proposed
+        them), in the order they were proposed: a resumed run evaluates them first."""
         saved = self.read_proposal()
-        if saved is None or saved["iteration"] < max(last_iteration, 1):
-            return 0, []
-        return saved["iteration"], [a for a in saved["archs"] if a not in done]
+        if saved is None:
+            return {}
+        if "pending" not in saved:  # written by an earlier version: only the last step's picks
+            if saved["iteration"] < max(last_iteration, 1):
+                return {}
+            saved["pending"] = dict.fromkeys(saved["archs"], saved["iteration"])
+        return {a: it for a, it in saved["pending"].items() if a not in done}
 
     # --- ask/tell --------------------------------------------------------------------------
     def read_asked(self) -> dict[str, int]:

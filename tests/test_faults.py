@@ -25,7 +25,7 @@ SMALL_NB201 = {"name": "nb201", "network": {"channels": 8, "cells_per_stage": 1}
 
 def rows(run: Path) -> list[dict[str, str]]:
     with (run / "history.csv").open(newline="") as f:
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
+        return [{k: v for k, v in row.items() if k not in ("seconds", "started", "ended")} for row in csv.DictReader(f)]
 
 
 def slow_config(checkpoint: Path, budget: int = 14, **search) -> dict:

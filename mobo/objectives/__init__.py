@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from mobo.objectives.base import SOURCES, BuildContext, Evaluator, ObjectiveSource, register
@@ -25,10 +25,10 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 
-def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Evaluator] | None = None
-                     ) -> dict[str, Evaluator]:
-    """One evaluator per configured objective, in config order: ``given`` ones (a Python user's
-    functions) as they are, the others built from their sources.
+def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Evaluator] | None = None,
+                     names: Collection[str] | None = None) -> dict[str, Evaluator]:
+    """One evaluator per configured objective (those in ``names`` when given), in config order:
+    ``given`` ones (a Python user's functions) as they are, the others built from their sources.
 
     Raises:
         ValueError: naming ``objectives.<name>.<key>`` of a source that cannot be built, or a
@@ -38,7 +38,8 @@ def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Eva
     unknown = sorted(set(given) - {o.name for o in config.objectives})
     if unknown:
         raise ValueError(f"evaluators: no objective named {', '.join(map(repr, unknown))} in the config")
-    needed = [o for o in config.objectives if o.name not in given]
+    wanted = [o for o in config.objectives if names is None or o.name in names]
+    needed = [o for o in wanted if o.name not in given]
     table = BenchmarkTable(config.table.path) if config.table.path and needed else None
     context = BuildContext(space, table, config.seed)
     evaluators = {}
@@ -47,7 +48,7 @@ def build_evaluators(config: Config, space: SearchSpace, given: Mapping[str, Eva
             evaluators[o.name] = o.source.build(context)
         except ValueError as err:
             raise ValueError(f"objectives.{o.name}.{getattr(err, 'key', o.source.error_key)}: {err}") from None
-    return {o.name: given[o.name] if o.name in given else evaluators[o.name] for o in config.objectives}
+    return {o.name: given[o.name] if o.name in given else evaluators[o.name] for o in wanted}
 
 
 __all__ = ["SOURCES", "BenchmarkTable", "BuildContext", "Evaluator", "ObjectiveSource", "build_evaluators", "register"]
