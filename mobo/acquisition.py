@@ -61,6 +61,15 @@ def outcome_constraints(objectives: Sequence[ObjectiveConfig]) -> list[Constrain
     return [lambda y, b=b: b.slope * y[..., b.index] + b.offset for b in linear_bounds(objectives)]
 
 
+def satisfies(y: Tensor, objectives: Sequence[ObjectiveConfig]) -> Tensor:
+    """Which rows of maximize-form outcomes ``y`` (``n x m``) meet every ``at_most`` /
+    ``at_least`` (``n`` booleans)."""
+    ok = torch.ones(y.shape[0], dtype=torch.bool)
+    for b in linear_bounds(objectives):
+        ok &= b.slope * y[:, b.index] + b.offset <= 0
+    return ok
+
+
 class MeasuredOutcomes(Model):
     """``model`` whose posterior is that of a new *measurement* (the GP's noise included).
 

@@ -205,8 +205,9 @@ class Search:
         """BO steps until the budget, each with the architectures proposed and not evaluated yet
         pending. With one worker a step proposes ``search.batch_size`` architectures, evaluated
         one after another. With several (asynchronous BO), a step proposes one for each free
-        worker and one ahead, which the next worker to finish starts at once, so that no worker
-        waits for a whole batch nor for a step."""
+        worker and one ahead (at most ``search.batch_size``), which the next worker to finish
+        starts at once, so that no worker waits for a whole batch nor for a step; the proposer
+        believes the pending ones' outcomes (:func:`mobo.surrogate.believe`)."""
         s = self.config.search
         queue = [Job(a, it) for a, it in self.files.unfinished(self.history.archs, self.history.last_iteration).items()]
         iteration = max([self.history.last_iteration, *(j.iteration for j in queue)])
@@ -240,7 +241,7 @@ class Search:
         if executor.workers == 1:
             need = self.config.search.batch_size if not queue and not busy else 0
         else:
-            need = executor.workers - busy + 1 - len(queue)
+            need = min(executor.workers - busy + 1, self.config.search.batch_size) - len(queue)
         return max(0, min(need, room))
 
     def _submit(self, executor: Executor, queue: list[Job]) -> None:

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from gvae.latent import LatentModel
-from mobo.acquisition import ACQUISITIONS, AcquisitionInputs, qlognei
+from mobo.acquisition import ACQUISITIONS, AcquisitionInputs, qlognei, satisfies
 from mobo.candidates import (
     CandidateContext,
     LatentTrustRegions,
@@ -35,7 +35,7 @@ from mobo.pareto import pareto_mask
 from mobo.results import maximize_form
 from mobo.selection import select
 from mobo.steps import SHAPING, StepKind, step_kind
-from mobo.surrogate import fit_surrogate, hyperparameters
+from mobo.surrogate import believe, fit_surrogate, hyperparameters
 from spaces import Arch, SearchSpace
 
 # Trust-region centres in reward mode: the best evaluations by reward.
@@ -139,22 +139,30 @@ class LatentBO:
         archs = [search.space.parse(r.arch) for r in good]
         z = search.latent.encode(archs)
         x, layout = self.featurize(archs)
+        x_pending = self.featurize(list(pending))[0] if pending else x[:0]
         if search.reward_mode:
             y = torch.tensor([[r.extra["reward"]] for r in good], dtype=torch.float64)
-            model = fit_surrogate(x, y, layout, None, self.warm.get(kind))
-            acq = qlognei(model, x, s.mc_samples)
+            fitted_model = fit_surrogate(x, y, layout, None, self.warm.get(kind))
+            model, _ = believe(fitted_model, x_pending) if pending else (fitted_model, None)
+            acq = qlognei(model, torch.cat([x, x_pending]), s.mc_samples)
             top = y[:, 0].argsort(descending=True)[:_REWARD_ANCHORS]
         else:
             y = maximize_form(good, objectives)
             ref = search.reference_tensor(focus=kind is StepKind.FOCUS)
             y_fit = SHAPING[kind](y, ref, s.outcome_floor)
-            model = fit_surrogate(x, y_fit, layout, objectives, self.warm.get(kind))
+            fitted_model = fit_surrogate(x, y_fit, layout, objectives, self.warm.get(kind))
             feasible = torch.tensor([r.feasible for r in good])
-            acq = ACQUISITIONS[s.acquisition](
-                AcquisitionInputs(model, x, y_fit, feasible, ref, objectives, s.mc_samples, q))
+            model, inputs = fitted_model, AcquisitionInputs(fitted_model, x, y_fit, feasible, ref, objectives,
+                                                            s.mc_samples, q)
+            if pending:  # believed where they will land, so that the picks go elsewhere
+                model, believed = believe(fitted_model, x_pending)
+                inputs = AcquisitionInputs(model, torch.cat([x, x_pending]), torch.cat([y_fit, believed]),
+                                           torch.cat([feasible, satisfies(believed, objectives)]), ref, objectives,
+                                           s.mc_samples, q)
+            acq = ACQUISITIONS[s.acquisition](inputs)
             front = pareto_mask(y) & feasible if bool(feasible.any()) else pareto_mask(y)
             top = front.nonzero().squeeze(-1)
-        self.warm[kind] = hyperparameters(model)
+        self.warm[kind] = hyperparameters(fitted_model)
         fitted = time.perf_counter()
         centres = [archs[int(i)] for i in top] if s.neighbour_candidates else []
         seen = search.history.archs | {search.space.format(a) for a in pending}
@@ -167,7 +175,6 @@ class LatentBO:
         except SpaceExhausted:
             if not candidates:
                 raise
-        ranked = [*pending, *candidates]
-        picks = select(acq, self.featurize(ranked)[0], q, s.rescore_candidates, pending=len(pending))
-        return Proposal([ranked[i] for i in picks], fitted - start, time.perf_counter() - fitted, 0,
+        picks = select(acq, self.featurize(candidates)[0], q, s.rescore_candidates)
+        return Proposal([candidates[i] for i in picks], fitted - start, time.perf_counter() - fitted, 0,
                         len(candidates))

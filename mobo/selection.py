@@ -44,7 +44,6 @@ def select(
     codes: Tensor,
     q: int,
     rescore: int | None = None,
-    pending: int = 0,
 ) -> list[int]:
     """Greedy batch selection over a finite set of candidates.
 
@@ -67,16 +66,14 @@ def select(
             added), so a candidate that is weak alone stays weak beside the earlier picks;
             skipping those saves most of a later pick's cost, the joint posteriors over each
             candidate and the earlier picks.
-        pending: the first ``pending`` rows of ``codes`` are picks made earlier and not
-            evaluated yet (an ask/tell user's); the ``q`` new picks are chosen beside them.
 
     Returns:
         Indices of the ``q`` new picks in order; each is chosen with the earlier ones pending.
     """
     acqs = acq if isinstance(acq, list) else [acq]
-    chosen: list[int] = list(range(pending))
+    chosen: list[int] = []
     alone: Tensor | None = None
-    for pick in range(min(q, codes.shape[0] - pending)):
+    for pick in range(min(q, codes.shape[0])):
         f = acqs[pick % len(acqs)]
         earlier: Tensor | None = codes[chosen] if chosen else None
         if takes_pending_itself(f):
@@ -97,4 +94,4 @@ def select(
         chosen.append(int(values.argmax()))
     for f in acqs:
         f.set_X_pending(None)
-    return chosen[pending:]
+    return chosen

@@ -35,3 +35,37 @@ def numpy_accuracy(arch, model):
     import numpy as np
 
     return np.float32(_score(arch))
+
+
+def logged_accuracy(arch, model) -> float:
+    """:func:`slow_accuracy` that first appends the architecture and its process id to the file
+    ``FAULT_LOG`` (when set): which evaluations started, and where."""
+    if os.environ.get("FAULT_LOG"):
+        with open(os.environ["FAULT_LOG"], "a") as f:
+            f.write(f"{arch} {os.getpid()}\n")
+    return slow_accuracy(arch, model)
+
+
+class Faulty:
+    """An evaluator whose architectures, by a hash of their name, kill their worker process on
+    the first attempt only (1 in 4), on every attempt (1 in 4), never return (1 in 4), or return
+    a score. A kill leaves a marker file in ``markers``.
+    """
+
+    def __init__(self, markers: str) -> None:
+        self.markers = markers
+
+    @staticmethod
+    def kind(arch: str) -> str:
+        return ("killed_once", "killed_always", "hangs", "fine")[zlib.crc32(arch.encode()) % 4]
+
+    def __call__(self, arch) -> float:
+        text = str(arch)
+        kind = self.kind(text)
+        marker = os.path.join(self.markers, f"{zlib.crc32(text.encode())}")
+        if kind == "killed_always" or kind == "killed_once" and not os.path.exists(marker):
+            open(marker, "a").close()
+            os.kill(os.getpid(), 9)
+        if kind == "hangs":
+            time.sleep(3600)
+        return _score(text)

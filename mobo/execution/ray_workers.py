@@ -264,11 +264,11 @@ class RayExecutor:
 def _start(address: str | None, workers: int) -> None:
     """Starts a Ray instance on this machine (``address`` ``None``; as many CPU slots as
     ``workers`` at least) or joins the cluster at ``address``."""
-    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
-    if address is None:
-        options["num_cpus"] = max(workers, os.cpu_count() or 1)
+    options: dict[str, Any] = {"logging_level": logging.WARNING}
+    if address is None:  # "local": a new instance even when `ray start` left one running here
+        options.update(address="local", num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False)
     try:
-        ray.init(address=address, **options)
+        ray.init(**{"address": address, **options})
     except (ConnectionError, RuntimeError, ValueError) as err:
         raise ValueError(f"execution.address: cannot {'start Ray' if address is None else f'join {address!r}'}: "
                          f"{err}") from None

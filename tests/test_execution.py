@@ -1,0 +1,208 @@
+"""Evaluations on Ray: in parallel, on the workers that offer an objective's resources, and
+nothing lost when a worker dies, an evaluation hangs, or the search itself is killed.
+
+One two-node Ray cluster on loopback serves every test: a head with 3 CPUs and a node that
+offers the custom resource ``testdev``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mobo import config as config_module
+from mobo.loop import Search
+from mobo.search import main as search_main
+from spaces import get_space
+from tests.fault_helpers import Faulty
+from tests.test_faults import REPO, SMALL_NB201, slow_config, wait_for_rows
+
+if os.environ.get("CI") == "true":  # CI installs the ray extra: a missing Ray fails there
+    import ray
+else:
+    ray = pytest.importorskip("ray")
+
+PORT = 6379 + 40_000 + os.getpid() % 1000
+
+
+def _ray_start(ray_bin: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([ray_bin, "start", "--block", "--node-ip-address=127.0.0.1", "--disable-usage-stats",
+                             *args], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """``(address, testdev node id, start log)``: a head (3 CPUs) and a ``testdev`` node on
+    loopback, the test process connected; workers sleep 0.4 s per ``slow_accuracy`` and log
+    each start of ``logged_accuracy``."""
+    log = tmp_path_factory.mktemp("ray") / "starts.log"
+    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "FAULT_SLEEP", "FAULT_LOG")}
+    # loopback only, so no token; the workers inherit the evaluators' settings
+    os.environ.update(RAY_AUTH_MODE="disabled", FAULT_SLEEP="0.4", FAULT_LOG=str(log))
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths live under it
+    address = f"127.0.0.1:{PORT}"
+    nodes = [_ray_start(ray_bin, "--head", f"--port={PORT}", "--num-cpus=3", "--include-dashboard=false",
+                        f"--temp-dir={temp}")]
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                ray.init(address=address, logging_level="ERROR")
+                break
+            except (ConnectionError, RuntimeError):
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
+        nodes.append(_ray_start(ray_bin, f"--address={address}", "--num-cpus=2", '--resources={"testdev": 1}'))
+        while len([n for n in ray.nodes() if n["Alive"]]) < 2:
+            assert time.time() < deadline + 30, "the testdev node did not join"
+            time.sleep(0.5)
+        testdev = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and "testdev" in n["Resources"])
+        yield address, testdev, log
+    finally:
+        ray.shutdown()
+        for node in nodes:  # `ray start --block` and every process it started share its session
+            os.killpg(node.pid, signal.SIGKILL)
+            node.wait()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def ray_config(checkpoint: Path, workers: int = 3, budget: int = 12, initial: int = 9, **execution) -> dict:
+    data = slow_config(checkpoint, budget=budget, initial=initial)
+    data["execution"] = {"backend": "ray", "workers": workers, **execution}
+    return data
+
+
+def history(run: Path) -> list[dict[str, str]]:
+    with (run / "history.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_evaluations_run_in_parallel_and_an_objective_on_the_workers_with_its_resources(
+        cluster, nb201_checkpoint, tmp_path):
+    _, testdev, _ = cluster
+    data = ray_config(nb201_checkpoint)
+    data["objectives"]["params"]["resources"] = {"testdev": 1}
+    result = Search(config_module.from_dict(data), tmp_path / "run", progress=False).run()
+    rows = history(result.run_dir)
+    assert len(rows) == 12 and len({r["arch"] for r in rows}) == 12
+    assert not any(r["failed"] == "1" for r in rows)
+    # the initial design (9 evaluations of >= 0.4 s) on 3 workers: well below the serial time
+    initial = [r for r in rows if r["iteration"] == "0"]
+    span = max(map(_seconds, (r["ended"] for r in initial))) - min(map(_seconds, (r["started"] for r in initial)))
+    assert span < 0.6 * sum(float(r["seconds"]) for r in initial)
+    # accuracy (no resources) in one task, params (testdev) in another, always on the testdev node
+    for r in rows:
+        workers = r["worker"].split("+")
+        assert len(workers) == 2 and workers[1].startswith(testdev[:8]), r["worker"]
+    assert Counter(r["iteration"] for r in rows)["1"] == 3  # the first BO step: one per free worker
+
+
+def test_a_killed_worker_is_retried_and_a_hanging_evaluation_times_out(cluster, nb201_checkpoint, tmp_path):
+    config = config_module.from_dict(ray_config(nb201_checkpoint, budget=10, initial=8, timeout_s=3.0, retries=1))
+    space = get_space("nb201", **SMALL_NB201["network"])
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    evaluators = {"accuracy": Faulty(str(markers))}
+    Search(config, tmp_path / "run", evaluators=evaluators, space=space, progress=False).run()
+    rows = history(tmp_path / "run")
+    assert len(rows) == 10 and len({r["arch"] for r in rows}) == 10
+    kinds = {r["arch"]: Faulty.kind(str(space.parse(r["arch"]))) for r in rows}
+    assert set(kinds.values()) == {"killed_once", "killed_always", "hangs", "fine"}  # the test covers each
+    for r in rows:
+        kind, marker = kinds[r["arch"]], markers / str(zlib.crc32(str(space.parse(r["arch"])).encode()))
+        if kind in ("killed_once", "fine"):
+            assert r["failed"] == "0", r
+        elif kind == "killed_always":
+            assert r["failed"] == "1" and r["error"].startswith("worker died") and "tried 2 times" in r["error"], r
+        else:
+            assert r["failed"] == "1" and r["error"] == "timeout: still running after 3 s", r
+        assert marker.exists() == kind.startswith("killed")
+
+
+def test_kill_9_with_evaluations_in_flight_then_resume_reruns_only_the_unfinished(
+        cluster, nb201_checkpoint, tmp_path):
+    """Ctrl-C first (cancelled, told how to resume), then kill -9 of the resumed search, then resume."""
+    address, _, log = cluster
+    data = ray_config(nb201_checkpoint, budget=14, initial=6, address=address)
+    data["objectives"]["accuracy"]["function"] = "tests.fault_helpers:logged_accuracy"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    run = tmp_path / "run"
+    log.write_text("")
+    proc = _search(str(cfg), "--out", str(run))
+    wait_for_rows(run, 3, proc)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert f"resume with python -m mobo.search --resume {run}" in proc.stderr.read()
+
+    proc = _search("--resume", str(run))
+    wait_for_rows(run, 8, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(3)  # Ray ends the dead search's tasks; none may start after this
+    finished = {r["arch"] for r in history(run)}
+    assert len(finished) < 14
+    before = Counter(line.split()[0] for line in log.read_text().splitlines())
+    assert search_main(["--resume", str(run), "--no-progress"]) == 0
+    rows = history(run)
+    assert len(rows) == 14 and len({r["arch"] for r in rows}) == 14
+    after = Counter(line.split()[0] for line in log.read_text().splitlines()) - before
+    assert not set(after) & finished  # nothing finished is evaluated again
+    assert set(after) == {r["arch"] for r in rows} - finished  # the rest, each once
+    assert all(n == 1 for n in after.values())
+
+
+def _search(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "mobo.search", *args, "--no-progress"], cwd=REPO,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _seconds(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+def test_config_errors_of_the_execution_block():
+    base = slow_config(Path("unused.pt"))
+    cases = [({"workers": 2}, "execution.workers: the local backend runs one evaluation at a time"),
+             ({"backend": "ray", "workers": 0}, "execution.workers: must be at least 1"),
+             ({"address": "auto"}, "execution.address: only the ray backend"),
+             ({"backend": "ray", "retries": -1}, "execution.retries: must be at least 0"),
+             ({"backend": "dask"}, "execution.backend: expected one of 'local', 'ray'")]
+    for execution, message in cases:
+        with pytest.raises(config_module.ConfigError, match=message):
+            config_module.from_dict({**base, "execution": execution})
+    resources = {**base, "objectives": {**base["objectives"], "params": {
+        "source": "params", "direction": "minimize", "resources": {"pi5": 1}}}}
+    with pytest.raises(config_module.ConfigError, match="objectives.params.resources: only Ray workers"):
+        config_module.from_dict(resources)
+    resources["execution"] = {"backend": "ray"}
+    resources["objectives"]["params"]["resources"] = {"pi5": 0}
+    with pytest.raises(config_module.ConfigError, match="objectives.params.resources.pi5: must be a positive"):
+        config_module.from_dict(resources)
+
+
+def test_resources_no_node_offers_is_an_error_not_a_hang(cluster, nb201_checkpoint, tmp_path):
+    data = ray_config(nb201_checkpoint)
+    data["objectives"]["params"]["resources"] = {"pi5": 1}
+    with pytest.raises(ValueError, match=r"objectives.params.resources: no Ray node offers \{'pi5': 1.0\}"):
+        Search(config_module.from_dict(data), tmp_path / "run", progress=False).run()
