@@ -142,7 +142,7 @@ def warm_up(workers: int) -> float:
     import ray
 
     start = time.perf_counter()
-    ray.init(num_cpus=workers, include_dashboard=False, logging_level="WARNING")
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, logging_level="WARNING")
 
     @ray.remote(num_cpus=1)
     def imported(seconds: float) -> int:

@@ -77,8 +77,9 @@ def _worker_name() -> str:
 
 @ray.remote
 class _Starts:
-    """When each task started (as the search's clock sees it): timeouts count from there, not
-    from a submission that waited for a worker with the resources."""
+    """Which worker each task runs on, once it runs: a timeout counts from when the search sees
+    it running there, not from a submission that waited for a worker with the resources, nor
+    from an attempt whose worker died."""
 
     def __init__(self) -> None:
         self.started: dict[str, str] = {}
@@ -165,7 +166,7 @@ class RayExecutor:
             raise
         self._running: dict[str, _Running] = {}
         self._tasks: dict[ray.ObjectRef, tuple[str, int, str]] = {}  # ref -> (arch, group, key)
-        self._seen: dict[str, float] = {}  # task key -> when the search first saw it running
+        self._seen: dict[str, tuple[str, float]] = {}  # task key -> (worker, when the search first saw it there)
         self._timed_out: dict[str, str] = {}  # task key -> its error
         self._count = 0
 
@@ -232,7 +233,9 @@ class RayExecutor:
         now, started = time.time(), ray.get(self._starts.read.remote())
         for ref, (_, _, key) in list(self._tasks.items()):
             if key in started and key not in self._timed_out:
-                seen = self._seen.setdefault(key, now)
+                worker, seen = self._seen.get(key, ("", now))
+                if worker != started[key]:  # a first attempt, or a retry on a new worker: its clock starts
+                    worker, seen = self._seen[key] = started[key], now
                 if now - seen > self.timeout_s:
                     self._timed_out[key] = f"timeout: still running after {self.timeout_s:g} s"
                     ray.cancel(ref, force=True)
