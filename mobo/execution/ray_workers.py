@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,9 @@ log = logging.getLogger("latentnas")
 
 # How often wait() wakes to check timeouts and signals (s).
 _POLL_S = 0.5
+# How often a running task tells the clock it is alive, and how long a silence means its worker died (s).
+_BEAT_S = 0.5
+_STALE_S = 3.0
 # Resources Ray schedules by keyword rather than in ``resources``.
 _KEYWORDS = {"CPU": "num_cpus", "GPU": "num_gpus", "memory": "memory"}
 
@@ -76,32 +80,49 @@ def _worker_name() -> str:
 
 
 @ray.remote
-class _Starts:
-    """Which worker each task runs on, once it runs: a timeout counts from when the search sees
-    it running there, not from a submission that waited for a worker with the resources, nor
-    from an attempt whose worker died."""
+class _Clock:
+    """When each task's current attempt started and last said it was alive, on this actor's
+    clock: a timeout counts a task's running time on its current worker, not a submission that
+    waited for a worker with the resources, nor an attempt whose worker died before a retry."""
 
     def __init__(self) -> None:
-        self.started: dict[str, str] = {}
+        self.attempts: dict[str, tuple[str, float, float]] = {}  # key -> (worker, first, last)
 
-    def mark(self, key: str, worker: str) -> None:
-        self.started[key] = worker
+    def beat(self, key: str, worker: str) -> None:
+        now = time.time()
+        current = self.attempts.get(key)
+        first = current[1] if current is not None and current[0] == worker else now
+        self.attempts[key] = (worker, first, now)
 
-    def read(self) -> dict[str, str]:
-        return dict(self.started)
+    def running(self) -> dict[str, float]:
+        """Seconds each task's current attempt has run, for those whose worker beat lately."""
+        now = time.time()
+        return {key: now - first for key, (_, first, last) in self.attempts.items() if now - last < _STALE_S}
 
     def forget(self, keys: list[str]) -> None:
         for key in keys:
-            self.started.pop(key, None)
+            self.attempts.pop(key, None)
+
+
+def _beating(clock: Any, key: str, worker: str) -> threading.Event:
+    """Tells ``clock`` every :data:`_BEAT_S` that the task runs here, until the event is set."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.is_set():
+            clock.beat.remote(key, worker)
+            done.wait(_BEAT_S)
+
+    threading.Thread(target=beat, daemon=True).start()
+    return done
 
 
 @ray.remote
 def _evaluate_group(payload: list[ray.ObjectRef], run: str, cwd: str, names: tuple[str, ...], arch: str,
-                    key: str, starts: Any) -> tuple[dict[str, float], str, float, float, str]:
+                    key: str, clock: Any) -> tuple[dict[str, float], str, float, float, str]:
     """One group's evaluators on ``arch``: ``(values, error, started, ended, worker)``."""
     started, worker = time.time(), _worker_name()
-    if starts is not None:
-        starts.mark.remote(key, worker)
+    beating = _beating(clock, key, worker) if clock is not None else None
     try:
         if (run, names) not in _BUILT:
             if cwd not in sys.path:  # a user's module:function from the search's directory
@@ -112,6 +133,9 @@ def _evaluate_group(payload: list[ray.ObjectRef], run: str, cwd: str, names: tup
         values, error = run_evaluators(space.parse(arch), evaluators)
     except Exception as err:  # noqa: BLE001 - a worker that cannot build the evaluators fails the evaluation
         values, error = {}, f"{names[0]}: on worker {worker}: {type(err).__name__}: {err}"
+    finally:
+        if beating is not None:
+            beating.set()
     return values, error, started, time.time(), worker
 
 
@@ -160,13 +184,12 @@ class RayExecutor:
             except Exception as err:  # noqa: BLE001 - pickling errors come in many types
                 raise ValueError(f"execution.backend: Ray sends the evaluators to its workers, and one cannot be "
                                  f"sent: {type(err).__name__}: {err}") from None
-            self._starts = _Starts.options(num_cpus=0).remote() if self.timeout_s is not None else None
+            self._clock = _Clock.options(num_cpus=0).remote() if self.timeout_s is not None else None
         except BaseException:
             self.close()
             raise
         self._running: dict[str, _Running] = {}
         self._tasks: dict[ray.ObjectRef, tuple[str, int, str]] = {}  # ref -> (arch, group, key)
-        self._seen: dict[str, tuple[str, float]] = {}  # task key -> (worker, when the search first saw it there)
         self._timed_out: dict[str, str] = {}  # task key -> its error
         self._count = 0
 
@@ -176,7 +199,7 @@ class RayExecutor:
             self._count += 1
             key = f"{self.run}/{self._count}"
             ref = _evaluate_group.options(**group.options(self.retries)).remote(
-                [self._payload], self.run, os.getcwd(), group.names, job.arch, key, self._starts)
+                [self._payload], self.run, os.getcwd(), group.names, job.arch, key, self._clock)
             running.tasks[g] = ref
             self._tasks[ref] = (job.arch, g, key)
         self._running[job.arch] = running
@@ -223,22 +246,17 @@ class RayExecutor:
             result = ({}, f"worker died ({type(err).__name__}: {first}; tried {self.retries + 1} times)",
                       running.submitted, time.time(), "")
         running.results[g] = result
-        if self._starts is not None:
-            self._starts.forget.remote([key])
-            self._seen.pop(key, None)
+        if self._clock is not None:
+            self._clock.forget.remote([key])
 
     def _end_overdue(self) -> None:
         """Cancels (with its worker process) every task running longer than ``timeout_s``."""
-        assert self._starts is not None and self.timeout_s is not None
-        now, started = time.time(), ray.get(self._starts.read.remote())
+        assert self._clock is not None and self.timeout_s is not None
+        running = ray.get(self._clock.running.remote())
         for ref, (_, _, key) in list(self._tasks.items()):
-            if key in started and key not in self._timed_out:
-                worker, seen = self._seen.get(key, ("", now))
-                if worker != started[key]:  # a first attempt, or a retry on a new worker: its clock starts
-                    worker, seen = self._seen[key] = started[key], now
-                if now - seen > self.timeout_s:
-                    self._timed_out[key] = f"timeout: still running after {self.timeout_s:g} s"
-                    ray.cancel(ref, force=True)
+            if running.get(key, 0.0) > self.timeout_s and key not in self._timed_out:
+                self._timed_out[key] = f"timeout: still running after {self.timeout_s:g} s"
+                ray.cancel(ref, force=True)
 
     def _is_finished(self, running: _Running) -> bool:
         return len(running.results) == len(self.groups) or any(r[1] for r in running.results.values())
