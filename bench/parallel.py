@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -94,6 +95,10 @@ def run_one(table: BenchmarkTable, problem: Problem, scorer: Scorer, args: argpa
         wall = time.perf_counter() - start
         records = search.history.records
         timing = search.files.read_timing()
+        kept = args.out / "runs" / f"{args.eval_seconds:g}s-{workers}w-seed{seed}"  # when each evaluation ran
+        kept.mkdir(parents=True, exist_ok=True)
+        for name in ("history.csv", "timing.csv"):
+            shutil.copy(Path(run_dir) / name, kept / name)
     proposal = sum(float(row[2]) + float(row[3]) for row in timing)
     proposed = sum(r.iteration > 0 for r in records)
     return {

@@ -226,6 +226,8 @@ class Search:
                 exhausted = not picks
                 queue += [Job(self.space.format(a), iteration) for a in picks]
                 self._submit(executor, queue)
+                if not exhausted and self._step_size(executor, queue) > 0:
+                    continue  # workers still free (a step proposes at most batch_size): another step first
             if not executor.in_flight():
                 break
             for outcome in executor.wait():
