@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.mobo_overhead --table ../shared/benchmarks/nb201.csv [--observations 100] [--q 4]
-        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--threads N|null] [--rescore-candidates N]
+        [--seeds 0 1 2 3 4] [--checkpoint model.pt] [--threads N|null] [--rescore-candidates N] [--pending K]
 
 Fills a run's history with ``--observations`` uniformly sampled NB201 cells
 scored from the table (accuracy, latency), then times proposals of ``q`` candidates
@@ -15,7 +15,9 @@ the script proposes ``2k`` iterations (at least 4) and averages the last ``k`` (
 the first focus step, iteration ``k``, is cold too, and the last ``k`` hold ordinary and
 focus steps in the proportion of a run. The proposals run with ``search.threads`` torch threads
 (1 by default, as in a run; ``--threads null``: torch's default), and the later picks of a batch
-rescore ``search.rescore_candidates`` candidates (256 by default). Prints each and the medians (s).
+rescore ``search.rescore_candidates`` candidates (256 by default). ``--pending K``: each proposal
+has ``K`` other unevaluated cells pending (evaluations in flight on other workers). Prints each
+and the medians (s).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import torch
 
 from mobo.evaluation import evaluation_of, run_evaluators
+from mobo.execution import Job
 from mobo import config as config_module
 from mobo.acquisition import uncompiled_log_ehvi
 from mobo.loop import Search
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="graph VAE checkpoint (default: train/cache one)")
     parser.add_argument("--acquisition", default=None, help="search.acquisition (default: the search's default)")
     parser.add_argument("--threads", default=None, help="search.threads (default: the search's default; null: torch's)")
+    parser.add_argument("--pending", type=int, default=0, help="architectures pending in each proposal")
     parser.add_argument("--rescore-candidates", default=None,
                         help="search.rescore_candidates (default: the search's default)")
     args = parser.parse_args()
@@ -74,6 +78,11 @@ def main() -> None:
                     values, error = run_evaluators(arch, search.evaluators)
                     search.history.records.append(evaluation_of(arch, values, error, config, search.space,
                                                                 len(search.history), 0, 0.0))
+            pending: list[Job] = []
+            while len(pending) < args.pending:
+                text = search.space.format(search.space.sample(rng))
+                if text not in search.history.archs | {j.arch for j in pending}:
+                    pending.append(Job(text, 1))
             elapsed = []
             warm = max(search.config.search.focus_every, 2)
             with torch_threads(config.search.threads), uncompiled_log_ehvi():
@@ -81,7 +90,7 @@ def main() -> None:
                 search.bounds  # the latent box is computed once per run, not per iteration
                 for iteration in range(1, 2 * warm + 1):
                     start = time.perf_counter()
-                    batch = search.propose(iteration)
+                    batch = search.propose(iteration, args.q, pending)
                     elapsed.append(time.perf_counter() - start)
                     assert len(batch) == args.q
             timing = search.files.read_timing()
@@ -90,7 +99,8 @@ def main() -> None:
         _, _, fit_s, cand_s, _, n_cand = (float(v) for v in timing[-1])
         print(f"seed {seed}: {times[-1]:.2f} s, first iteration {cold[-1]:.2f} s (fit {fit_s:.2f}, "
               f"candidates and ranking {cand_s:.2f} for {n_cand:.0f} candidates)", flush=True)
-    print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, latent dim "
+    print(f"{search.config.search.acquisition}, {args.observations} observations, q={args.q}, "
+          f"{args.pending} pending, latent dim "
           f"{search.latent.latent_dim}, {threads} threads, {search.config.search.rescore_candidates} "
           f"candidates rescored: median {statistics.median(times):.2f} s "
           f"per iteration (min {min(times):.2f}, max {max(times):.2f}); first iteration of a run (cold GP fit): "

@@ -30,7 +30,8 @@ class Evaluation:
         extra: derived columns written alongside (e.g. ``reward``).
         started: when it started, in seconds since the epoch (``NaN``: unknown, e.g. told).
         ended: when it ended (``NaN``: unknown).
-        worker: where it ran (``local``, or Ray's ``node:pid``; several joined by ``+``).
+        worker: where it ran (``local``, or Ray's ``node:pid`` per group of objectives that need
+            the same resources, joined by ``+``).
     """
 
     index: int

@@ -27,10 +27,11 @@ class Outcome:
         job: the job.
         values: objective name -> value, for the objectives that returned one.
         error: why it failed (``""``: every objective returned a value); ``timeout: ...`` when
-            it ran past ``execution.timeout_s``, ``worker died: ...`` when its process did.
+            it ran past ``execution.timeout_s``, ``worker died (...)`` when its process did.
         started: when it started (s since the epoch).
         ended: when it ended (s since the epoch).
-        worker: where it ran (``local``, or Ray's ``node:pid``; several joined by ``+``).
+        worker: where it ran (``local``, or Ray's ``node:pid`` per group of objectives that
+            need the same resources, joined by ``+``).
     """
 
     job: Job

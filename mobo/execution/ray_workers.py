@@ -277,9 +277,8 @@ class RayExecutor:
                 failed = next((n for n in self.groups[g].names if n not in v), self.groups[g].names[0])
                 errors.append((order.index(failed), error))
         results = [running.results[g] for g in sorted(running.results)]
-        workers = list(dict.fromkeys(r[4] for r in results if r[4]))
         return Outcome(running.job, values, min(errors)[1] if errors else "", min(r[2] for r in results),
-                       max(r[3] for r in results), "+".join(workers))
+                       max(r[3] for r in results), "+".join(r[4] for r in results if r[4]))
 
 
 def _start(address: str | None, workers: int) -> None:
