@@ -186,16 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out / "results.csv"
     rows = read_results(path)
     done = {(float(r["eval_seconds"]), r["time_column"], int(r["workers"]), int(r["seed"])) for r in rows}
-    print(f"ray: started and {max(counts)} workers warmed up in {warm_up(max(counts)):.1f} s", flush=True)
-    for seed in range(args.seeds):
-        for workers in counts:
-            if (args.eval_seconds, args.time_column or "", workers, seed) in done:
-                continue
-            row = run_one(table, problem, scorer, args, workers, seed)
-            rows.append({k: str(v) for k, v in row.items()})
-            atomic_write_csv(path, HEADER, [[r[k] for k in HEADER] for r in rows])
-            print(f"{args.eval_seconds:g} s, {workers} workers, seed {seed}: {row['wall_seconds']} s, "
-                  f"ROI ratio {row['roi_ratio']}, proposal {row['proposal_seconds_per_eval']} s/eval", flush=True)
+    todo = [(seed, workers) for seed in range(args.seeds) for workers in counts
+            if (args.eval_seconds, args.time_column or "", workers, seed) not in done]
+    if todo:
+        print(f"ray: started and {max(counts)} workers warmed up in {warm_up(max(counts)):.1f} s", flush=True)
+    for seed, workers in todo:
+        row = run_one(table, problem, scorer, args, workers, seed)
+        rows.append({k: str(v) for k, v in row.items()})
+        atomic_write_csv(path, HEADER, [[r[k] for k in HEADER] for r in rows])
+        print(f"{args.eval_seconds:g} s, {workers} workers, seed {seed}: {row['wall_seconds']} s, "
+              f"ROI ratio {row['roi_ratio']}, proposal {row['proposal_seconds_per_eval']} s/eval", flush=True)
     atomic_write_text(args.out / "summary.md", summary(rows))
     print(summary(rows))
     return 0

@@ -332,3 +332,20 @@ def test_compare_names_what_is_ambiguous_or_missing(tmp_path, capsys):
     with pytest.raises(SystemExit):
         compare_main([str(tmp_path / "nowhere"), "--against", str(base)])
     assert "nowhere: no results.csv" in capsys.readouterr().err
+
+
+def test_parallel_summary_speed_up_is_against_the_same_seeds_serial_run():
+    from bench.parallel import HEADER, summary
+
+    def row(workers, seed, wall):
+        values = {"eval_seconds": "10.0", "time_column": "", "workers": str(workers), "seed": str(seed),
+                  "budget": "64", "wall_seconds": str(wall), "busy_share": "0.9", "roi_ratio": "0.7", "steps": "13",
+                  "proposal_seconds": "20", "proposal_seconds_per_eval": "0.4"}
+        assert set(values) == set(HEADER)
+        return values
+
+    rows = [row(1, 0, 600.0), row(1, 1, 700.0), row(4, 0, 200.0), row(4, 1, 175.0)]
+    table = summary(rows)
+    # seed 0: 3.0, seed 1: 4.0 -> median 3.5, efficiency 0.875
+    assert "| 4 | 2 | 187.5 | 3.50 | 0.88 | 0.90 | 0.700 | 13 | 0.40 |" in table
+    assert "| 1 | 2 | 650.0 | 1.00 | 1.00 |" in table

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -159,7 +160,7 @@ def test_a_killed_worker_is_retried_and_a_hanging_evaluation_times_out(cluster, 
 
 
 def test_kill_9_with_evaluations_in_flight_then_resume_reruns_only_the_unfinished(
-        cluster, nb201_checkpoint, tmp_path):
+        cluster, nb201_checkpoint, tmp_path, capsys):
     """Ctrl-C first (cancelled, told how to resume), then kill -9 of the resumed search, then resume."""
     address, _, log = cluster
     data = ray_config(nb201_checkpoint, budget=12, initial=6, address=address)
@@ -168,11 +169,9 @@ def test_kill_9_with_evaluations_in_flight_then_resume_reruns_only_the_unfinishe
     cfg.write_text(yaml.safe_dump(data))
     run = tmp_path / "run"
     log.write_text("")
-    proc = _search(str(cfg), "--out", str(run))
-    wait_for_rows(run, 2, proc)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 130
-    assert f"resume with python -m mobo.search --resume {run}" in proc.stderr.read()
+    _interrupt_at(run, 2)
+    assert search_main([str(cfg), "--out", str(run), "--no-progress"]) == 130
+    assert f"resume with python -m mobo.search --resume {run}" in capsys.readouterr().err
 
     proc = _search("--resume", str(run))
     wait_for_rows(run, 7, proc)
@@ -191,6 +190,16 @@ def test_kill_9_with_evaluations_in_flight_then_resume_reruns_only_the_unfinishe
     assert not set(after) & finished  # nothing finished is evaluated again
     assert set(after) == {str(space.parse(r["arch"])) for r in rows} - finished  # the rest, each once
     assert all(n == 1 for n in after.values())
+
+
+def _interrupt_at(run: Path, rows: int) -> None:
+    """Ctrl-C to this process once ``run`` holds ``rows`` evaluations."""
+    def watch() -> None:
+        while not (run / "history.csv").exists() or len(history(run)) < rows:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _search(*args: str) -> subprocess.Popen:
